@@ -1,0 +1,94 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import Metrics
+import MoatCore
+import MoatIAM
+import MoatStorage
+import MoatWire
+import Prometheus
+import ServiceLifecycle
+
+/// Builds Moat: opens the database, applies migrations, wires the domains to the AWS endpoint and the HTTP server.
+///
+/// - Parameters:
+///   - configuration: the resolved command-line configuration.
+///   - logger: the root logger.
+///   - announce: receives what a user must see on the console (the generated root key's `export` lines).
+/// - Returns: the application, ready to run; its services close the database on shutdown.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    logger: Logger,
+    announce: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
+) async throws -> some ApplicationProtocol {
+    let core = try await MoatDomains.open(configuration, logger: logger)
+    if let generated = try await core.ensureRootKey() {
+        announce(
+            """
+            Moat generated a root access key for this data directory. Point boto3 and the AWS CLI at Moat with:
+            export AWS_ACCESS_KEY_ID=\(generated.accessKeyId)
+            export AWS_SECRET_ACCESS_KEY=\(generated.secretAccessKey)
+            export AWS_ENDPOINT_URL=\(configuration.resolvedPublicURL)
+            export AWS_DEFAULT_REGION=\(configuration.region)
+            """
+        )
+    }
+
+    let registry = PrometheusCollectorRegistry()
+    let endpoint = AWSEndpoint(
+        configuration: AWSEndpointConfiguration(
+            accountId: configuration.accountId,
+            region: configuration.region,
+            allowedClockSkew: configuration.allowedClockSkew,
+            maximumBodySize: configuration.maximumBodySize
+        ),
+        services: core.serviceBindings,
+        credentials: core.iam.credentials,
+        authorizer: core.iam.authorizer,
+        metricsFactory: PrometheusMetricsFactory(registry: registry)
+    )
+
+    let router = Router(context: MoatRequestContext.self)
+    router.get("/_moat/health") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+    }
+    router.get("/_moat/metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+        )
+    }
+    if configuration.allowReset {
+        let reset: @Sendable (Request, MoatRequestContext) async throws -> Response = { _, context in
+            try await core.reset()
+            context.logger.notice("all state was reset")
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"reset\"}")))
+        }
+        router.post("/_moat/reset", use: reset)
+        router.post("/moto-api/reset", use: reset)
+    }
+
+    let responder = MoatResponder(
+        ownRoutes: router.buildResponder(),
+        endpoint: endpoint,
+        maximumBodySize: configuration.maximumBodySize,
+        maximumHeaderSize: configuration.maximumHeaderSize
+    )
+    return Application(
+        responder: responder,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
+        services: [DatabaseService(database: core.database)],
+        logger: logger
+    )
+}
+
+/// Closes the database when the server shuts down.
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.close()
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import MoatCore
+import MoatIAM
+import MoatStorage
+
+/// The domains of Moat over one database, assembled once per process.
+struct MoatDomains: Sendable {
+    let configuration: ServerConfiguration
+    let database: Database
+    let iam: IAMDomain
+
+    /// Every module's migrations, in dependency order.
+    static let migrations: [Migration] = IAMDomain.migrations
+
+    static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> MoatDomains {
+        let database = try await openDatabase(configuration, logger: logger)
+        do {
+            try await Migrator.run(migrations, on: database)
+            let masterKey = try MasterKey.load(environmentValue: configuration.masterKey, dataDirectory: configuration.dataDirectory)
+            let iam = IAMDomain(
+                database: database,
+                secretBox: SecretBox(key: masterKey),
+                accountId: configuration.accountId,
+                minimumSessionDuration: configuration.minimumSessionDuration,
+                logger: logger
+            )
+            return MoatDomains(configuration: configuration, database: database, iam: iam)
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    /// Opens the configured database: PostgreSQL when a URL is given, else SQLite in the data directory.
+    static func openDatabase(_ configuration: ServerConfiguration, logger: Logger) async throws -> Database {
+        if let url = configuration.databaseURL {
+            return try await Database.open(.postgres(url: url), logger: logger)
+        }
+        try FileManager.default.createDirectory(
+            at: configuration.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let path = configuration.dataDirectory.appendingPathComponent("moat.sqlite").path
+        return try await Database.open(.sqlite(path: path), logger: logger)
+    }
+
+    /// Applies every pending migration and returns; `moat migrate`.
+    static func migrate(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let database = try await openDatabase(configuration, logger: logger)
+        do {
+            try await Migrator.run(migrations, on: database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+
+    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding] }
+
+    /// Installs the root key from the configuration, or generates one on first start.
+    /// - Returns: the generated key when one was made now, so that it can be shown once.
+    func ensureRootKey() async throws -> RootKey? {
+        if let id = configuration.rootAccessKeyId, let secret = configuration.rootSecretAccessKey {
+            try await iam.installRootKey(RootKey(accessKeyId: id, secretAccessKey: secret))
+            return nil
+        }
+        return try await iam.generateRootKeyIfMissing()
+    }
+
+    /// Wipes all state (`--allow-reset`) but the root key, so that clients keep working.
+    func reset() async throws {
+        try await iam.reset()
+    }
+}

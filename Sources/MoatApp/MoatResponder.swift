@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import Logging
+import MoatWire
+import NIOCore
+
+/// Sends `/_moat/…` and `/moto-api/…` to Moat's own routes and everything else to the AWS endpoint.
+///
+/// The AWS APIs are not routed by path alone (awsJson and awsQuery share `POST /`), so the endpoint does its own routing.
+public struct MoatResponder: HTTPResponder {
+    public typealias Context = MoatRequestContext
+
+    let ownRoutes: RouterResponder<MoatRequestContext>
+    let endpoint: AWSEndpoint
+    let maximumBodySize: Int
+    let maximumHeaderSize: Int
+
+    public func respond(to request: Request, context: MoatRequestContext) async throws -> Response {
+        let path = request.uri.path
+        if path.hasPrefix("/_moat/") || path.hasPrefix("/moto-api/") {
+            return try await ownRoutes.respond(to: request, context: context)
+        }
+        var headerBytes = request.uri.description.utf8.count
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        // HTTP/1.1's Host header arrives as the `:authority` pseudo-header; SigV4 signs it as `host`.
+        if let authority = request.head.authority { headers.append(("Host", authority)) }
+        for field in request.headers {
+            headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4
+            headers.append((field.name.rawName, field.value))
+        }
+        if headerBytes > maximumHeaderSize {
+            return Self.limitResponse(status: .init(code: 431), message: "Request header fields too large")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumBodySize)
+        } catch {
+            return Self.limitResponse(status: .contentTooLarge, message: "Request body exceeds the maximum of \(maximumBodySize) bytes")
+        }
+        let wireRequest = WireRequest(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query ?? "",
+            headers: headers,
+            body: Array(buffer: body),
+            sourceIp: context.sourceIp
+        )
+        let answer = await endpoint.handle(wireRequest, logger: context.logger)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return Response(
+            status: .init(code: answer.status),
+            headers: fields,
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+
+    /// Refusals that happen before the request is understood, in the JSON error shape every protocol's clients parse.
+    static func limitResponse(status: HTTPResponse.Status, message: String) -> Response {
+        let code = status.code == 413 ? "RequestEntityTooLargeException" : "RequestHeaderFieldsTooLarge"
+        let body = "{\"__type\":\"\(code)\",\"message\":\"\(message)\"}"
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json", HTTPField.Name("x-amzn-ErrorType")!: code, .connection: "close"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

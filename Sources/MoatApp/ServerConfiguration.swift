@@ -1,0 +1,71 @@
+public import Foundation
+public import Logging
+
+/// Everything `moat serve` needs, resolved from flags and environment by the command line.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Where the SQLite database and the master key file live.
+    public var dataDirectory: URL
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite.
+    public var databaseURL: String?
+    /// The URL clients reach Moat at; defaults to `http://HOST:PORT`.
+    public var publicURL: String?
+    public var accountId: String
+    public var region: String
+    /// Enables `POST /_moat/reset` and `POST /moto-api/reset`, which wipe all state.
+    public var allowReset: Bool
+    /// The root key pair from `MOAT_ROOT_ACCESS_KEY_ID` / `MOAT_ROOT_SECRET_ACCESS_KEY`, if given.
+    public var rootAccessKeyId: String?
+    public var rootSecretAccessKey: String?
+    /// `MOAT_MASTER_KEY`: base64 of 32 bytes; else a key file in the data directory.
+    public var masterKey: String?
+    /// Accepted SigV4 clock skew (AWS: 5 minutes).
+    public var allowedClockSkew: TimeInterval
+    /// The shortest STS session (AWS: 900 s); lower only so that tests can see credentials expire.
+    public var minimumSessionDuration: Int
+    /// Largest accepted request body.
+    public var maximumBodySize: Int
+    /// Largest accepted request head (request line and headers).
+    public var maximumHeaderSize: Int
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 4566,
+        dataDirectory: URL = URL(fileURLWithPath: ".moat"),
+        databaseURL: String? = nil,
+        publicURL: String? = nil,
+        accountId: String = "000000000000",
+        region: String = "us-east-1",
+        allowReset: Bool = false,
+        rootAccessKeyId: String? = nil,
+        rootSecretAccessKey: String? = nil,
+        masterKey: String? = nil,
+        allowedClockSkew: TimeInterval = 300,
+        minimumSessionDuration: Int = 900,
+        maximumBodySize: Int = 10 * 1024 * 1024,
+        maximumHeaderSize: Int = 64 * 1024,
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.publicURL = publicURL
+        self.accountId = accountId
+        self.region = region
+        self.allowReset = allowReset
+        self.rootAccessKeyId = rootAccessKeyId
+        self.rootSecretAccessKey = rootSecretAccessKey
+        self.masterKey = masterKey
+        self.allowedClockSkew = allowedClockSkew
+        self.minimumSessionDuration = minimumSessionDuration
+        self.maximumBodySize = maximumBodySize
+        self.maximumHeaderSize = maximumHeaderSize
+        self.logLevel = logLevel
+    }
+
+    /// The endpoint URL clients use.
+    public var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
+}

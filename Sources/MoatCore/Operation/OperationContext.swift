@@ -1,0 +1,83 @@
+public import Foundation
+public import Logging
+
+/// What an operation knows of the request that called it, beyond its input.
+public struct OperationContext: Sendable {
+    public let requestId: String
+    /// The verified caller; nil for operations the model leaves unauthenticated.
+    public let principal: Principal?
+    public let accountId: String
+    public let region: String
+    /// The client's address, the value of `aws:SourceIp`.
+    public let sourceIp: String
+    /// The time the request is handled at, injected so that operations never read the clock themselves.
+    public let now: Date
+    public let logger: Logger
+
+    public init(requestId: String, principal: Principal?, accountId: String, region: String, sourceIp: String, now: Date, logger: Logger) {
+        self.requestId = requestId
+        self.principal = principal
+        self.accountId = accountId
+        self.region = region
+        self.sourceIp = sourceIp
+        self.now = now
+        self.logger = logger
+    }
+}
+
+/// Runs one operation: decodes the validated input, calls the domain, encodes the output.
+public struct OperationHandler: Sendable {
+    public let run: @Sendable (_ input: WireValue, _ context: OperationContext) async throws -> WireValue
+
+    public init(_ run: @escaping @Sendable (_ input: WireValue, _ context: OperationContext) async throws -> WireValue) {
+        self.run = run
+    }
+}
+
+/// A service as the wire layer serves it: the generated model, the domain's handlers, and how to authorize.
+public struct ServiceBinding: Sendable {
+    public let model: ServiceModel
+    /// Handlers of the implemented operations, by operation name.
+    public let handlers: [String: OperationHandler]
+    /// What policy evaluation checks an operation against; nil for operations every caller may perform
+    /// (`sts:GetCallerIdentity`).
+    public let authorizationTarget: @Sendable (_ operation: String, _ input: WireValue, _ context: OperationContext) async throws -> AuthorizationTarget?
+    /// The error a refused request answers with (IAM/STS `AccessDenied`, Cognito `AccessDeniedException`, …).
+    public let accessDenied: ErrorDescriptor
+    /// The error for input that fails model validation (IAM/STS `ValidationError`, Cognito `InvalidParameterException`, …).
+    public let validationError: ErrorDescriptor
+    /// The error for anything unexpected (IAM `ServiceFailure`, Cognito `InternalErrorException`, …).
+    public let internalError: ErrorDescriptor
+
+    public init(
+        model: ServiceModel,
+        handlers: [String: OperationHandler],
+        authorizationTarget: @escaping @Sendable (_ operation: String, _ input: WireValue, _ context: OperationContext) async throws -> AuthorizationTarget?,
+        accessDenied: ErrorDescriptor,
+        validationError: ErrorDescriptor,
+        internalError: ErrorDescriptor
+    ) {
+        self.model = model
+        self.handlers = handlers
+        self.authorizationTarget = authorizationTarget
+        self.accessDenied = accessDenied
+        self.validationError = validationError
+        self.internalError = internalError
+    }
+}
+
+/// The resource an operation acts on, as policy evaluation sees it.
+public struct AuthorizationTarget: Sendable {
+    /// The resource's ARN, or `*`.
+    public let resource: String
+    /// The resource's own policy (a role's trust policy, a function's policy), if it has one.
+    public let resourcePolicy: String?
+    /// Allowed unless a policy denies it explicitly (`sts:GetSessionToken` needs no permission on AWS).
+    public let isAllowedUnlessDenied: Bool
+
+    public init(resource: String, resourcePolicy: String? = nil, isAllowedUnlessDenied: Bool = false) {
+        self.resource = resource
+        self.resourcePolicy = resourcePolicy
+        self.isAllowedUnlessDenied = isAllowedUnlessDenied
+    }
+}

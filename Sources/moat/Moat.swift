@@ -1,0 +1,114 @@
+public import ArgumentParser
+import Foundation
+import Hummingbird
+public import Logging
+import MoatApp
+
+@main
+struct Moat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "moat",
+        abstract: "The AWS stack for securing microservices, on your own machine: IAM, STS and more, on the AWS wire protocols.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by every command that opens Moat's data.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Directory for the SQLite database and the master key file.")
+    var dataDir: String = "./.moat"
+
+    @Option(help: "PostgreSQL URL (postgres://user:password@host:port/database) instead of the embedded SQLite.")
+    var databaseURL: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the AWS APIs on one port (the default command).")
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 4566
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "The URL clients reach Moat at (default http://HOST:PORT).")
+    var publicURL: String?
+
+    @Option(help: "The AWS account id Moat presents.")
+    var accountId: String = "000000000000"
+
+    @Option(help: "The AWS region Moat serves.")
+    var region: String = "us-east-1"
+
+    @Flag(help: "Enable POST /_moat/reset and POST /moto-api/reset, which wipe all state.")
+    var allowReset: Bool = false
+
+    @Option(help: "The shortest STS session in seconds (AWS: 900). Lower it only so that tests can see credentials expire.")
+    var minimumSessionDuration: Int = 900
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard (1...900).contains(minimumSessionDuration) else { throw ValidationError("--minimum-session-duration must be 1…900") }
+        guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else { throw ValidationError("--account-id must be 12 digits") }
+        let environment = ProcessInfo.processInfo.environment
+        if (environment["MOAT_ROOT_ACCESS_KEY_ID"] == nil) != (environment["MOAT_ROOT_SECRET_ACCESS_KEY"] == nil) {
+            throw ValidationError("MOAT_ROOT_ACCESS_KEY_ID and MOAT_ROOT_SECRET_ACCESS_KEY must be set together")
+        }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(level: data.logLevel)
+        let configuration = serverConfiguration(ProcessInfo.processInfo.environment)
+        let app = try await buildApplication(configuration, logger: logger)
+        try await app.runService()
+    }
+
+    /// Flags first, then the environment, then defaults.
+    func serverConfiguration(_ environment: [String: String]) -> ServerConfiguration {
+        ServerConfiguration(
+            host: host,
+            port: port,
+            dataDirectory: URL(fileURLWithPath: data.dataDir),
+            databaseURL: data.databaseURL ?? environment["MOAT_DATABASE_URL"],
+            publicURL: publicURL,
+            accountId: accountId,
+            region: region,
+            allowReset: allowReset,
+            rootAccessKeyId: environment["MOAT_ROOT_ACCESS_KEY_ID"],
+            rootSecretAccessKey: environment["MOAT_ROOT_SECRET_ACCESS_KEY"],
+            masterKey: environment["MOAT_MASTER_KEY"],
+            minimumSessionDuration: minimumSessionDuration,
+            logLevel: data.logLevel
+        )
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configuration = ServerConfiguration(
+            dataDirectory: URL(fileURLWithPath: data.dataDir),
+            databaseURL: data.databaseURL ?? environment["MOAT_DATABASE_URL"],
+            logLevel: data.logLevel
+        )
+        try await migrateDatabase(configuration, logger: makeLogger(level: data.logLevel))
+    }
+}
+
+func makeLogger(level: Logger.Level) -> Logger {
+    var logger = Logger(label: "moat") { label in StreamLogHandler.standardError(label: label) }
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,183 @@
+import Foundation
+import MoatCore
+import Testing
+
+@testable import MoatWire
+
+@Suite("awsQuery codec")
+struct QueryCodecTests {
+    let decoder = QueryInputDecoder(schema: TestModels.schema)
+
+    @Test func decodesScalarsListsAndMaps() throws {
+        let parameters = FormEncoding.parse(
+            "Action=CreateThing&Version=2020-01-01&Name=abc&Count=3&Enabled=true&Tags.member.2.Key=b&Tags.member.2.Value=y"
+                + "&Tags.member.1.Key=a&Tags.member.1.Value=x&Attributes.entry.1.key=k&Attributes.entry.1.value=v"
+                + "&When=2026-01-02T03%3A04%3A05Z"
+        )
+        let value = try decoder.decode(parameters: parameters, shape: "CreateThingRequest")
+        #expect(value["Name"] == .string("abc"))
+        #expect(value["Count"] == .integer(3))
+        #expect(value["Enabled"] == .bool(true))
+        #expect(
+            value["Tags"]
+                == .list([
+                    .object(["Key": .string("a"), "Value": .string("x")]),
+                    .object(["Key": .string("b"), "Value": .string("y")]),
+                ])
+        )
+        #expect(value["Attributes"] == .object(["k": .string("v")]))
+        #expect(value["When"] == .timestamp(Date(timeIntervalSince1970: 1_767_323_045)))
+    }
+
+    @Test func emptyListParameterIsAnEmptyList() throws {
+        let value = try decoder.decode(parameters: [("Name", "abc"), ("Tags", "")], shape: "CreateThingRequest")
+        #expect(value["Tags"] == .list([]))
+    }
+
+    @Test(arguments: [
+        ("Count", "abc", "count"),
+        ("Enabled", "yes", "enabled"),
+        ("Tags.member.x.Key", "a", "tags"),
+        ("Tags.member.0.Key", "a", "tags"),
+    ])
+    func refusesValuesOfTheWrongType(name: String, value: String, path: String) {
+        #expect(throws: CodecError.self) {
+            try decoder.decode(parameters: [(name, value)], shape: "CreateThingRequest")
+        }
+        do {
+            _ = try decoder.decode(parameters: [(name, value)], shape: "CreateThingRequest")
+        } catch {
+            #expect(error.path == path)
+        }
+    }
+
+    @Test func refusesDeeplyNestedNames() {
+        let name = Array(repeating: "a", count: 40).joined(separator: ".")
+        #expect(throws: CodecError.self) { try decoder.decode(parameters: [(name, "x")], shape: "CreateThingRequest") }
+    }
+
+    @Test func formDecodingHandlesPlusAndPercent() {
+        let pairs = FormEncoding.parse("A=b+c&D=%2F%3D&E")
+        #expect(pairs.map(\.0) == ["A", "D", "E"])
+        #expect(pairs.map(\.1) == ["b c", "/=", ""])
+    }
+
+    @Test func writesResultWrapperListsAndRequestId() {
+        let writer = QueryResponseWriter(schema: TestModels.schema, xmlNamespace: "https://things.example/doc/2020-01-01/")
+        let output = WireValue.object([
+            "Thing": .object([
+                "Name": .string("a<b"),
+                "Created": .timestamp(Date(timeIntervalSince1970: 0)),
+                "Tags": .list([.object(["Key": .string("k"), "Value": .string("v")])]),
+            ]),
+            "Names": .list([.string("x"), .string("y")]),
+        ])
+        let xml = writer.response(operation: TestModels.createThing, output: output, requestId: "req-1")
+        #expect(xml.contains("<CreateThingResponse xmlns=\"https://things.example/doc/2020-01-01/\"><CreateThingResult>"))
+        #expect(xml.contains("<Thing><Name>a&lt;b</Name><Created>1970-01-01T00:00:00Z</Created><Tags><member><Key>k</Key><Value>v</Value></member></Tags></Thing>"))
+        #expect(xml.contains("<Names><member>x</member><member>y</member></Names>"))
+        #expect(xml.hasSuffix("<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></CreateThingResponse>"))
+    }
+
+    @Test func writesErrorResponses() {
+        let error = ServiceError(ErrorDescriptor(code: "NoSuchEntity", httpStatus: 404, isSenderFault: true), "Gone & lost")
+        let xml = QueryResponseWriter.error(error, xmlNamespace: "ns", requestId: "r")
+        #expect(
+            xml.hasSuffix(
+                "<ErrorResponse xmlns=\"ns\"><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>Gone &amp; lost</Message></Error>"
+                    + "<RequestId>r</RequestId></ErrorResponse>"
+            )
+        )
+    }
+}
+
+@Suite("JSON parsing and codec")
+struct JSONCodecTests {
+    @Test(arguments: [
+        #"{"a":[1,2.5e3,-0],"b":"x\u00e9\n","c":null,"d":true}"#,
+        #"[]"#, #"{}"#, #" "\ud83d\ude00" "#,
+    ])
+    func parsesValidDocuments(_ text: String) throws {
+        _ = try JSONParser.parse(Array(text.utf8))
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":}", "01", "\"\\x\"", "\"\u{01}\"", "tru", "{\"a\" 1}", "\"\\ud800\"", "1 2", "[\"a\"",
+    ])
+    func refusesInvalidDocuments(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func refusesDeepNesting() {
+        let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test func roundTripsThroughTheModel() throws {
+        let codec = JSONShapeCodec(schema: TestModels.schema)
+        let json = try JSONParser.parse(Array(#"{"Name":"abc","Count":2,"When":1700000000.5,"Tags":[{"Key":"k","Value":"v"}]}"#.utf8))
+        let shape = try #require(TestModels.schema["CreateThingRequest"])
+        let value = try codec.decodeStructure(json, shape: shape, path: "")
+        #expect(value["When"] == .timestamp(Date(timeIntervalSince1970: 1_700_000_000.5)))
+        var text = ""
+        JSONWriter.write(codec.encodeStructure(value, shape: shape), into: &text)
+        #expect(text == #"{"Name":"abc","Count":2,"Tags":[{"Key":"k","Value":"v"}],"When":1700000000.5}"#)
+    }
+
+    @Test func refusesMismatchedTypesNamingTheMember() throws {
+        let codec = JSONShapeCodec(schema: TestModels.schema)
+        let shape = try #require(TestModels.schema["CreateThingRequest"])
+        let json = try JSONParser.parse(Array(#"{"Name":"abc","Count":"two"}"#.utf8))
+        #expect(throws: CodecError.self) { try codec.decodeStructure(json, shape: shape, path: "") }
+    }
+
+    @Test func escapesControlCharacters() {
+        var out = ""
+        JSONWriter.quote("a\"\\\u{01}\n", into: &out)
+        #expect(out == #""a\"\\\u0001\n""#)
+    }
+}
+
+@Suite("restJson1 URI templates")
+struct URITemplateTests {
+    @Test func matchesLabelsAndGreedyLabels() {
+        #expect(URITemplate("/things/{name}").match(path: "/things/a%20b", query: []) == ["name": "a b"])
+        #expect(URITemplate("/things/{name}").match(path: "/things/a/b", query: []) == nil)
+        #expect(URITemplate("/p/{proxy+}").match(path: "/p/a/b/c", query: []) == ["proxy": "a/b/c"])
+        #expect(URITemplate("/things/{name}?versions").match(path: "/things/a", query: []) == nil)
+        #expect(URITemplate("/things/{name}?versions").match(path: "/things/a", query: [("versions", "")]) == ["name": "a"])
+    }
+
+    @Test func literalTemplatesAreMoreSpecific() {
+        #expect(URITemplate("/things/latest").specificity > URITemplate("/things/{name}").specificity)
+    }
+}
+
+@Suite("model validation")
+struct ValidationTests {
+    let validator = ShapeValidator(schema: TestModels.schema)
+
+    @Test func namesEveryViolationInAWSWording() {
+        let input = WireValue.object([
+            "Count": .integer(11),
+            "Mode": .string("medium"),
+            "Tags": .list([.object(["Key": .string("ABC"), "Value": .string("v")])]),
+            "Secret": .string("abc"),
+        ])
+        let violations = validator.violations(of: input, shape: "CreateThingRequest")
+        #expect(violations.contains("Value null at 'name' failed to satisfy constraint: Member must not be null"))
+        #expect(violations.contains("Value '11' at 'count' failed to satisfy constraint: Member must have value less than or equal to 10"))
+        #expect(violations.contains("Value 'medium' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [fast, slow]"))
+        #expect(
+            violations.contains("Value 'ABC' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+")
+        )
+        #expect(violations.contains("Value at 'secret' failed to satisfy constraint: Member must have length greater than or equal to 6"))
+        #expect(ShapeValidator.message(for: violations)?.hasPrefix("5 validation errors detected: ") == true)
+    }
+
+    @Test func patternsMatchTheWholeValue() {
+        let violations = validator.violations(of: .object(["Name": .string("abc1")]), shape: "CreateThingRequest")
+        #expect(violations.count == 1)
+        #expect(validator.violations(of: .object(["Name": .string("abc")]), shape: "CreateThingRequest").isEmpty)
+    }
+}

@@ -1,0 +1,98 @@
+"""IAM access keys: the secret is shown once, keys sign requests, inactive and deleted keys are refused."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from moat_support import (
+    ACCESS_KEY_ID_PATTERN,
+    SECRET_ACCESS_KEY_PATTERN,
+    Creds,
+    arn,
+    aws_error,
+)
+
+pytestmark = pytest.mark.iam
+
+
+def test_create_access_key_returns_the_secret_once(root_iam: Any) -> None:
+    root_iam.create_user(UserName="ivan")
+
+    key = root_iam.create_access_key(UserName="ivan")["AccessKey"]
+
+    assert key["UserName"] == "ivan"
+    assert key["Status"] == "Active"
+    assert ACCESS_KEY_ID_PATTERN.fullmatch(key["AccessKeyId"]), key["AccessKeyId"]
+    assert SECRET_ACCESS_KEY_PATTERN.fullmatch(key["SecretAccessKey"]), "secret must be 40 characters"
+    assert "CreateDate" in key
+
+    listed = root_iam.list_access_keys(UserName="ivan")["AccessKeyMetadata"]
+    assert [entry["AccessKeyId"] for entry in listed] == [key["AccessKeyId"]]
+    assert listed[0]["Status"] == "Active"
+    assert listed[0]["UserName"] == "ivan"
+    assert all("SecretAccessKey" not in entry for entry in listed)
+
+
+def test_each_key_is_distinct(root_iam: Any) -> None:
+    root_iam.create_user(UserName="judy")
+
+    first = root_iam.create_access_key(UserName="judy")["AccessKey"]
+    second = root_iam.create_access_key(UserName="judy")["AccessKey"]
+
+    assert first["AccessKeyId"] != second["AccessKeyId"]
+    assert first["SecretAccessKey"] != second["SecretAccessKey"]
+
+
+def test_a_new_key_signs_requests_as_its_user(root_iam: Any, sts_client: Callable[..., Any]) -> None:
+    root_iam.create_user(UserName="ken")
+    creds = Creds.from_access_key(root_iam.create_access_key(UserName="ken")["AccessKey"])
+
+    identity = sts_client(creds).get_caller_identity()
+
+    assert identity["Arn"] == arn("user/ken")
+
+
+def test_at_most_two_keys_per_user(root_iam: Any) -> None:
+    root_iam.create_user(UserName="leo")
+    root_iam.create_access_key(UserName="leo")
+    root_iam.create_access_key(UserName="leo")
+
+    with aws_error("LimitExceeded", 409):
+        root_iam.create_access_key(UserName="leo")
+    assert len(root_iam.list_access_keys(UserName="leo")["AccessKeyMetadata"]) == 2
+
+
+def test_inactive_key_is_refused_until_reactivated(root_iam: Any, sts_client: Callable[..., Any]) -> None:
+    root_iam.create_user(UserName="mallory")
+    creds = Creds.from_access_key(root_iam.create_access_key(UserName="mallory")["AccessKey"])
+
+    root_iam.update_access_key(UserName="mallory", AccessKeyId=creds.access_key_id, Status="Inactive")
+
+    listed = root_iam.list_access_keys(UserName="mallory")["AccessKeyMetadata"]
+    assert [entry["Status"] for entry in listed] == ["Inactive"]
+    with aws_error("InvalidClientTokenId", 403):
+        sts_client(creds).get_caller_identity()
+
+    root_iam.update_access_key(UserName="mallory", AccessKeyId=creds.access_key_id, Status="Active")
+    assert sts_client(creds).get_caller_identity()["Arn"] == arn("user/mallory")
+
+
+def test_deleted_key_is_refused(root_iam: Any, sts_client: Callable[..., Any]) -> None:
+    root_iam.create_user(UserName="niaj")
+    creds = Creds.from_access_key(root_iam.create_access_key(UserName="niaj")["AccessKey"])
+    sts_client(creds).get_caller_identity()
+
+    root_iam.delete_access_key(UserName="niaj", AccessKeyId=creds.access_key_id)
+
+    assert root_iam.list_access_keys(UserName="niaj")["AccessKeyMetadata"] == []
+    with aws_error("InvalidClientTokenId", 403):
+        sts_client(creds).get_caller_identity()
+
+
+def test_unknown_access_key_of_a_user_is_no_such_entity(root_iam: Any) -> None:
+    root_iam.create_user(UserName="olivia")
+
+    with aws_error("NoSuchEntity", 404):
+        root_iam.delete_access_key(UserName="olivia", AccessKeyId="AKIAAAAAAAAAAAAAAAAA")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of Moat on a fresh machine:
+#   1. checks that the generated code matches the pinned botocore models;
+#   2. builds Moat and runs the Swift tests, the store suites against SQLite and a PostgreSQL this script starts;
+#   3. runs the conformance suite (boto3, the AWS CLI, requests) against the real `moat` binary.
+# Everything it needs (PostgreSQL, Python packages) it installs itself.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "generated code is up to date"
+scripts/codegen.sh --check
+
+step "PostgreSQL for the store suites"
+pg_dir="$(mktemp -d /tmp/moat-test-pg.XXXXXX)"
+cleanup() { scripts/postgres.sh stop "$pg_dir" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap cleanup EXIT
+MOAT_TEST_POSTGRES_URL="$(scripts/postgres.sh start "$pg_dir" | tail -n 1)"
+export MOAT_TEST_POSTGRES_URL
+export MOAT_REQUIRE_POSTGRES=1
+
+step "Swift tests"
+swift build --build-tests
+swift test --skip-build
+
+step "conformance suite"
+python="$(scripts/conformance-venv.sh | tail -n 1)"
+MOAT_BINARY="$repo/.build/debug/moat" "$python" -m pytest -q Tests/conformance
