@@ -61,7 +61,6 @@ let package = Package(
             dependencies: [
                 "MoatCore",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -81,9 +80,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MoatPolicy",
+            dependencies: ["MoatCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MoatIAM",
             dependencies: [
-                "MoatCore", "MoatStorage",
+                "MoatCore", "MoatPolicy", "MoatStorage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +112,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MoatStorageTests", dependencies: ["MoatStorage", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
-        .testTarget(name: "MoatIAMTests", dependencies: ["MoatIAM", "MoatCore", "MoatStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "MoatPolicyTests", dependencies: ["MoatPolicy", "MoatCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MoatIAMTests", dependencies: ["MoatIAM", "MoatPolicy", "MoatCore", "MoatStorage"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MoatAppTests",
             dependencies: [

@@ -109,12 +109,14 @@ HBA
         if [[ $(id -u) -eq 0 ]]; then chown "$user" "$data/pg_hba.conf"; fi
     fi
 
+    # Durability is pointless for a throwaway server; speed is not.
+    local settings="-c listen_addresses=127.0.0.1 -c max_connections=300"
+    settings+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     local attempt port
     for attempt in $(seq 1 20); do
         port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
         port_in_use "$port" && continue
-        if as_server_user "$user" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-            -o "-p $port -k $socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        if as_server_user "$user" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $port -k $socket $settings" \
             start >/dev/null 2>&1; then
             echo "$port" >"$dir/port"
             if ! "$bindir/psql" -h 127.0.0.1 -p "$port" -U "$DB_USER" -d postgres -tAc \

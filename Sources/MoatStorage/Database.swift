@@ -19,8 +19,9 @@ import Synchronization
 /// file. The price is that reads are serialised too, which suits one node; scale out on PostgreSQL. Keep transactions
 /// short: never hash passwords or call out to other services inside one.
 ///
-/// The file is opened in WAL mode with `synchronous=FULL`: a transaction whose `COMMIT` returned is on disk and
-/// survives `kill -9` or power loss of the process. `foreign_keys=ON` is set on the connection.
+/// **Durability**: the file is opened in WAL mode with `synchronous=FULL`, so the WAL is synced to disk at every
+/// commit: a write acknowledged after its `COMMIT` returned survives `kill -9` of the process and a power loss of
+/// the machine. `foreign_keys=ON` is set on the connection.
 ///
 /// ## PostgreSQL: a pool
 ///
@@ -41,6 +42,7 @@ import Synchronization
 public final class Database: Sendable {
     /// The SQL dialect, for the rare query that must differ.
     public let dialect: DatabaseDialect
+    /// The logger given to ``open(_:logger:)``.
     public let logger: Logger
     let backend: any DatabaseBackend
     private let isClosed = Mutex(false)
@@ -116,7 +118,7 @@ public final class Database: Sendable {
     /// - Throws: What `body` throws (driver errors translated by ``StorageError/translate(_:)``), or the commit's
     ///   error.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if let scope = TransactionScope.current, scope.owner == ObjectIdentifier(self) {
+        if let scope = TransactionScope.active(in: self) {
             return try await self.savepoint(in: scope, body)
         }
         let lease = try await self.backend.lease(logger: self.logger).get()
@@ -127,15 +129,17 @@ public final class Database: Sendable {
             lease.release()
             throw error
         }
-        let scope = TransactionScope(owner: ObjectIdentifier(self), connection: connection, depth: 0)
+        let scope = TransactionScope(owner: ObjectIdentifier(self), connection: connection, depth: 0, liveness: .init())
         do {
             let result = try await TransactionScope.$current.withValue(scope) {
                 try await body(connection)
             }
+            scope.liveness.end()
             try await connection.raw("COMMIT").run()
             lease.release()
             return result
         } catch {
+            scope.liveness.end()
             do {
                 try await connection.raw("ROLLBACK").run()
                 lease.release()
@@ -154,7 +158,12 @@ public final class Database: Sendable {
         in scope: TransactionScope,
         _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
-        let inner = TransactionScope(owner: scope.owner, connection: scope.connection, depth: scope.depth + 1)
+        let inner = TransactionScope(
+            owner: scope.owner,
+            connection: scope.connection,
+            depth: scope.depth + 1,
+            liveness: scope.liveness
+        )
         let name = "moat_savepoint_\(inner.depth)"
         let connection = scope.connection
         try await connection.raw("SAVEPOINT \(unsafeRaw: name)").run()
@@ -182,9 +191,9 @@ public final class Database: Sendable {
         await self.backend.close(logger: self.logger)
     }
 
-    /// Leases a connection for one statement or session, using the current transaction's connection when there is one.
+    /// Leases a connection for one statement, using the current transaction's connection when there is one.
     func withConnection<R>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
-        if let scope = TransactionScope.current, scope.owner == ObjectIdentifier(self) {
+        if let scope = TransactionScope.active(in: self) {
             return try await body(scope.connection)
         }
         let lease = try await self.backend.lease(logger: self.logger).get()
@@ -204,9 +213,24 @@ public final class Database: Sendable {
 struct TransactionScope: Sendable {
     @TaskLocal static var current: TransactionScope?
 
+    /// Whether the outermost transaction still runs. An unstructured task started inside a transaction inherits the
+    /// scope but may outlive it; once the transaction ended, its connection belongs to someone else.
+    final class Liveness: Sendable {
+        private let state = Mutex(true)
+        var isActive: Bool { self.state.withLock { $0 } }
+        func end() { self.state.withLock { $0 = false } }
+    }
+
     let owner: ObjectIdentifier
     let connection: any SQLDatabase
     let depth: Int
+    let liveness: Liveness
+
+    /// The current task's scope in `database`, if its transaction is still running.
+    static func active(in database: Database) -> TransactionScope? {
+        guard let scope = Self.current, scope.owner == ObjectIdentifier(database), scope.liveness.isActive else { return nil }
+        return scope
+    }
 }
 
 /// The SQLKit handle behind ``Database/sql``.
@@ -220,7 +244,7 @@ struct DatabaseSQL: SQLDatabase {
     var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        if let scope = TransactionScope.current, scope.owner == ObjectIdentifier(self.database) {
+        if let scope = TransactionScope.active(in: self.database) {
             return scope.connection.execute(sql: query, onRow)
         }
         return self.database.backend.lease(logger: self.logger).flatMap { lease in
@@ -232,7 +256,6 @@ struct DatabaseSQL: SQLDatabase {
         try await self.database.withConnection { try await $0.execute(sql: query, onRow) }
     }
 
-    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await self.database.withConnection { try await closure($0) }
-    }
+    // `withSession` keeps SQLKit's default (the closure gets this handle): holding the SQLite connection for a whole
+    // session would deadlock a transaction started inside it.
 }

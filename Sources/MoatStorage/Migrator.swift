@@ -79,6 +79,8 @@ public enum Migrator {
     }
 
     /// The recorded migrations, as `module/name`.
+    ///
+    /// - Parameter database: A database that ``run(_:on:now:)`` has migrated at least once (the table must exist).
     public static func appliedMigrations(on database: Database) async throws -> Set<String> {
         try await Self.appliedMigrations(database.sql)
     }

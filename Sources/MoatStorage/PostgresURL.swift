@@ -31,7 +31,7 @@ struct PostgresURL: Sendable, Equatable {
         guard let host = components.host, !host.isEmpty else {
             throw invalid("a host is required")
         }
-        // URLComponents drops out-of-range ports to nil with the whole parse failing on some platforms; check both.
+        // URLComponents rejects some malformed ports itself; range-check the ones it accepts.
         let port = components.port ?? 5432
         guard (1...65_535).contains(port) else {
             throw invalid("the port must be between 1 and 65535")

@@ -63,6 +63,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     /// busy, locked, I/O, full-disk and unopenable SQLite databases, lost or refused PostgreSQL connections, server
     /// shutdowns (`57P01`–`57P03`), connection exceptions (class `08`), too many connections (`53300`) and
     /// connection-pool timeouts as ``unavailable``.
+    ///
+    /// - Parameter error: Any error; translating a ``StorageError`` again returns it unchanged.
     public static func translate(_ error: any Error) -> any Error {
         switch error {
         case let error as StorageError:

@@ -59,7 +59,9 @@ struct DatabaseConfigurationTests {
     }
 
     @Test func storageErrorDescriptionsAreDistinct() {
-        let errors: [StorageError] = [.uniqueViolation, .foreignKeyViolation, .notFound, .unavailable, .invalidConfiguration, .invalidMigration]
+        let errors: [StorageError] = [
+            .uniqueViolation, .foreignKeyViolation, .notFound, .unavailable, .invalidConfiguration, .invalidMigration,
+        ]
         #expect(Set(errors.map(\.description)).count == errors.count)
         #expect(errors.allSatisfy { $0.description.hasPrefix("StorageError.") })
         #expect(StorageError.translate(CancellationError()) is CancellationError)

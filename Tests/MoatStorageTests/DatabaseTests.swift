@@ -267,7 +267,11 @@ struct DatabaseTests {
             try await Migrator.run(
                 [
                     Migration(module: "t", name: "0001", statements: [
-                        "CREATE TABLE t_values (id {{serial_primary_key}}, flag BOOLEAN NOT NULL, big BIGINT NOT NULL, data {{blob}} NOT NULL, note TEXT)"
+                        """
+                        CREATE TABLE t_values (
+                            id {{serial_primary_key}}, flag BOOLEAN NOT NULL, big BIGINT NOT NULL, data {{blob}} NOT NULL, note TEXT
+                        )
+                        """
                     ])
                 ],
                 on: database
@@ -277,7 +281,10 @@ struct DatabaseTests {
                 var ids: [Int64] = []
                 for (flag, big) in [(true, Int64.max), (false, Int64.min)] {
                     let row = try await sql.raw(
-                        "INSERT INTO t_values (flag, big, data, note) VALUES (\(bind: flag), \(bind: big), \(bind: bytes), NULL) RETURNING id"
+                        """
+                        INSERT INTO t_values (flag, big, data, note)
+                        VALUES (\(bind: flag), \(bind: big), \(bind: bytes), NULL) RETURNING id
+                        """
                     ).first()
                     ids.append(try #require(row).decode(column: "id", as: Int64.self))
                 }
@@ -386,4 +393,20 @@ final class LockedBox<Value: Sendable>: Sendable {
     init(_ value: Value) { self.mutex = Mutex(value) }
     var value: Value { self.mutex.withLock { $0 } }
     func update(_ body: (inout Value) -> Void) { self.mutex.withLock { body(&$0) } }
+}
+
+@Suite("Database lifecycle")
+struct DatabaseLifecycleTests {
+    @Test(arguments: TestBackend.all)
+    func aDatabaseReleasedWithoutCloseIsClosedSafely(backend: TestBackend) async throws {
+        try await backend.withConfiguration { configuration in
+            var database: Database? = try await Database.open(configuration, logger: TestBackend.logger)
+            try await database?.sql.raw("SELECT 1").run()
+            database = nil
+            // Opening again works: the file or server was released properly.
+            try await Database.withDatabase(configuration, logger: TestBackend.logger) { reopened in
+                try await reopened.sql.raw("SELECT 1").run()
+            }
+        }
+    }
 }

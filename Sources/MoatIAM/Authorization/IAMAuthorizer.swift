@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MoatCore
+import MoatPolicy
 
 /// Authorizes signed requests: gathers the policies that apply to the caller and asks ``PolicyEvaluator``.
 struct IAMAuthorizer: RequestAuthorizing {

@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatPolicy
 
 extension IAMService {
     // MARK: inline policies

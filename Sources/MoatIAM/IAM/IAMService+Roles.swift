@@ -1,5 +1,7 @@
 import Foundation
 import MoatCore
+import MoatPolicy
+import MoatPolicy
 
 extension IAMService {
     /// AWS's range for a role's maximum session duration: 1 to 12 hours.

@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatPolicy
 
 /// The policy simulator: the evaluator that authorizes every request, exposed as IAM exposes it.
 extension IAMService {

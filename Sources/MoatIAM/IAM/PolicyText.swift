@@ -1,4 +1,5 @@
 import MoatCore
+import MoatPolicy
 
 /// Checks on policy documents as IAM stores them.
 enum PolicyText {

@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatPolicy
 
 /// The STS API: who am I, assume a role, get a session token.
 struct STSService: STSOperations {

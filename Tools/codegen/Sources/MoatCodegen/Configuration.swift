@@ -8,6 +8,12 @@ public struct Configuration: Sendable {
         public var value: JSON?
         /// Why the patch exists (an issue link or the observed AWS behaviour).
         public var comment: String
+
+        public init(path: [String], value: JSON?, comment: String) {
+            self.path = path
+            self.value = value
+            self.comment = comment
+        }
     }
 
     public struct Service: Sendable {
@@ -24,6 +30,24 @@ public struct Configuration: Sendable {
         /// Operations Moat implements, in the order the operations protocol lists them.
         public var operations: [String]
         public var patches: [Patch]
+
+        public init(
+            model: String,
+            namespace: String,
+            module: String,
+            serviceModelName: String,
+            actionPrefix: String,
+            operations: [String],
+            patches: [Patch] = []
+        ) {
+            self.model = model
+            self.namespace = namespace
+            self.module = module
+            self.serviceModelName = serviceModelName
+            self.actionPrefix = actionPrefix
+            self.operations = operations
+            self.patches = patches
+        }
     }
 
     /// The botocore release the committed files were generated from.

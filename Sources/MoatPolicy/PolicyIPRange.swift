@@ -1,3 +1,5 @@
+import MoatCore
+
 import Foundation
 
 /// An IPv4 or IPv6 CIDR block of the `IpAddress` / `NotIpAddress` condition operators.

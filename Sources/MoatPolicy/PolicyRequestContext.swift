@@ -1,3 +1,5 @@
+import MoatCore
+
 /// The request context keys of one evaluation, looked up without regard to case.
 ///
 /// IAM User Guide, IAM JSON policy elements: Condition: "Condition key names are not case-sensitive."

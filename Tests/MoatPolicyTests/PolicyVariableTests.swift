@@ -1,7 +1,7 @@
 import MoatCore
 import Testing
 
-@testable import MoatIAM
+@testable import MoatPolicy
 
 @Suite("Policy variables")
 struct PolicyVariableTests {

@@ -1,6 +1,7 @@
+import MoatCore
 import Testing
 
-@testable import MoatIAM
+@testable import MoatPolicy
 
 @Suite("Policy documents: grammar and validation")
 struct PolicyParsingTests {
@@ -338,13 +339,13 @@ struct PolicyParsingTests {
         #expect(value["n"] == .number("-1.50e3"))
         #expect(value["s"] == .string("a\"\\/\né😀"))
         #expect(value["b"] == .array([.bool(true), .bool(false), .null]))
-        #expect(throws: PolicyJSONError.self) {
+        #expect(throws: JSONParseError.self) {
             try PolicyJSON.parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
         }
-        #expect(throws: PolicyJSONError.self) { try PolicyJSON.parse(#"{"a": 1} x"#) }
-        #expect(throws: PolicyJSONError.self) { try PolicyJSON.parse(#"{"a": 01}"#) }
-        #expect(throws: PolicyJSONError.self) { try PolicyJSON.parse(#"{"a": "\ud83d"}"#) }
-        #expect(throws: PolicyJSONError.self) { try PolicyJSON.parse("{\"a\": \"tab\there\"}") }
-        #expect(throws: PolicyJSONError.self) { try PolicyJSON.parse(#"{"a": 1, "a": 2}"#) }
+        #expect(throws: JSONParseError.self) { try PolicyJSON.parse(#"{"a": 1} x"#) }
+        #expect(throws: JSONParseError.self) { try PolicyJSON.parse(#"{"a": 01}"#) }
+        #expect(throws: JSONParseError.self) { try PolicyJSON.parse(#"{"a": "\ud83d"}"#) }
+        #expect(throws: JSONParseError.self) { try PolicyJSON.parse("{\"a\": \"tab\there\"}") }
+        #expect(throws: JSONParseError.self) { try PolicyJSON.parse(#"{"a": 1, "a": 2}"#) }
     }
 }

@@ -1,3 +1,5 @@
+import MoatCore
+
 public import Foundation
 
 /// Everything ``PolicyEvaluator`` decides from: who asks for what, and every policy that applies.

@@ -1,42 +1,71 @@
-/// A parsed JSON document, before the model gives it meaning.
-enum JSONValue: Equatable, Sendable {
+/// A parsed JSON document, before a model gives it meaning.
+///
+/// Objects keep their members in document order and numbers keep their spelling, which IAM's policy grammar needs
+/// (`{"NumericLessThan": {"s3:max-keys": 10}}`) and Foundation's `JSONSerialization` cannot give on Linux (it does not
+/// tell `true` from `1` and keeps the last of duplicate keys).
+package enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// Numbers keep their text so that integers beyond `Double`'s precision survive.
     case number(String)
     case string(String)
     case array([JSONValue])
-    case object([(String, JSONValue)])
+    case object([(key: String, value: JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a == b
-        case (.object(let a), .object(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.object(let a), .object(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
         }
     }
+
+    /// The members of an object, or nil for any other value.
+    package var members: [(key: String, value: JSONValue)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The value of an object member.
+    package subscript(key: String) -> JSONValue? {
+        members?.first { $0.key == key }?.value
+    }
 }
 
-struct JSONParseError: Error, Equatable, Sendable {
-    let offset: Int
-    let reason: String
+package struct JSONParseError: Error, Equatable, Sendable {
+    package let offset: Int
+    package let reason: String
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes, with a nesting limit so that hostile input cannot exhaust the stack.
-struct JSONParser {
-    static let maximumDepth = 64
+package struct JSONParser {
+    package static let defaultMaximumDepth = 64
 
     private let bytes: [UInt8]
+    private let maximumDepth: Int
+    private let rejectsDuplicateKeys: Bool
     private var index = 0
 
-    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private init(_ bytes: [UInt8], maximumDepth: Int, rejectsDuplicateKeys: Bool) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
+    }
 
-    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    /// Parses one JSON value spanning the whole input (surrounding whitespace allowed).
+    /// - Parameters:
+    ///   - maximumDepth: the deepest nesting accepted.
+    ///   - rejectsDuplicateKeys: refuse an object that names a member twice (IAM does).
+    package static func parse(
+        _ bytes: [UInt8],
+        maximumDepth: Int = defaultMaximumDepth,
+        rejectsDuplicateKeys: Bool = false
+    ) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth, rejectsDuplicateKeys: rejectsDuplicateKeys)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -53,7 +82,7 @@ struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth < Self.maximumDepth else { throw failure("Document nested too deeply") }
+        guard depth < maximumDepth else { throw failure("Document nested too deeply") }
         guard index < bytes.count else { throw failure("Unexpected end of document") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -78,7 +107,8 @@ struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [(String, JSONValue)] = []
+        var members: [(key: String, value: JSONValue)] = []
+        var names: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -88,6 +118,7 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("Expected a member name") }
             let name = try parseString()
+            if rejectsDuplicateKeys, !names.insert(name).inserted { throw failure("Duplicate key \(name)") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("Expected ':'") }
             index += 1
@@ -225,8 +256,8 @@ struct JSONParser {
 }
 
 /// Writes JSON text.
-enum JSONWriter {
-    static func quote(_ text: String, into out: inout String) {
+package enum JSONWriter {
+    package static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -249,7 +280,7 @@ enum JSONWriter {
         out += "\""
     }
 
-    static func write(_ value: JSONValue, into out: inout String) {
+    package static func write(_ value: JSONValue, into out: inout String) {
         switch value {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"

@@ -1,3 +1,5 @@
+import MoatCore
+
 /// What a policy document is attached as; it decides which elements the document must or must not have.
 public enum PolicyKind: String, Sendable {
     /// Inline or managed policies of users, groups and roles, and permissions boundaries: no `Principal`.

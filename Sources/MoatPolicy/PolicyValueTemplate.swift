@@ -1,3 +1,5 @@
+import MoatCore
+
 /// A `Resource`, `NotResource` or condition value as written, with its policy variables located.
 ///
 /// IAM User Guide, IAM policy elements: Variables and tags: variables are `${key}` (any request context key),

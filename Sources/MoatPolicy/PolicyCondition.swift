@@ -1,3 +1,5 @@
+import MoatCore
+
 /// The condition operators of the IAM policy language, without set qualifier or `IfExists`.
 ///
 /// IAM User Guide, IAM JSON policy elements: Condition operators.

@@ -2,7 +2,7 @@ import Foundation
 import MoatCore
 import Testing
 
-@testable import MoatIAM
+@testable import MoatPolicy
 
 @Suite("Policy conditions: operators, qualifiers, missing keys")
 struct PolicyConditionTests {

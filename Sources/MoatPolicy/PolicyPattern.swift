@@ -1,3 +1,5 @@
+import MoatCore
+
 /// A value of a policy after its variables are resolved: literal characters and the wildcards `*` and `?`.
 ///
 /// Characters that came from a variable's value or from the escapes `${*}`, `${?}`, `${$}` are literal, so a

@@ -1,3 +1,5 @@
+import MoatCore
+
 import Foundation
 
 /// Date values of `Date…` condition operators and of `aws:CurrentTime` / `aws:EpochTime`.

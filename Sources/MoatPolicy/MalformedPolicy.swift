@@ -1,3 +1,5 @@
+import MoatCore
+
 /// A policy document IAM refuses, with the message of AWS's `MalformedPolicyDocument` error.
 ///
 /// The operation that received the document turns it into its service's error (IAM `MalformedPolicyDocument`,

@@ -1,3 +1,5 @@
+import MoatCore
+
 /// How a resource policy statement named the caller. Ordered by how much the grant stands on its own.
 ///
 /// IAM User Guide, Policy evaluation logic, "Evaluating identity-based policies with resource-based policies" and

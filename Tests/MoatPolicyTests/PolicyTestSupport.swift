@@ -1,7 +1,7 @@
 import Foundation
 import MoatCore
 
-@testable import MoatIAM
+@testable import MoatPolicy
 
 /// Shared fixtures of the policy tests: one account, its users and roles, a fixed clock.
 enum PolicyFixtures {

@@ -1,3 +1,5 @@
+import MoatCore
+
 extension PolicyDocument {
     /// Parses and validates a policy document the way IAM does before storing it.
     ///
