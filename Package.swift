@@ -97,7 +97,9 @@ let package = Package(
         .target(
             name: "MoatTesting",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatApp",
+                "MoatCore", "MoatWire", "MoatApp", "MoatStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -111,9 +113,25 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MoatStorageTests", dependencies: ["MoatStorage", .product(name: "SQLKit", package: "sql-kit")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MoatStorageTests",
+            dependencies: [
+                "MoatStorage", "MoatTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MoatPolicyTests", dependencies: ["MoatPolicy", "MoatCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MoatIAMTests", dependencies: ["MoatIAM", "MoatPolicy", "MoatCore", "MoatStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MoatIAMTests",
+            dependencies: [
+                "MoatIAM", "MoatPolicy", "MoatCore", "MoatStorage", "MoatTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MoatAppTests",
             dependencies: [

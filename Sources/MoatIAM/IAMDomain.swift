@@ -26,7 +26,7 @@ public struct IAMDomain: Sendable {
     ///   - secretBox: seals secret access keys and session tokens at rest.
     ///   - minimumSessionDuration: the shortest STS session (AWS: 900 s); lower it only for tests.
     public init(database: Database, secretBox: SecretBox, accountId: String, minimumSessionDuration: Int = 900, logger: Logger) {
-        self.store = IAMStore(database: database, secretBox: secretBox)
+        self.store = IAMStore(database: database, secretBox: secretBox, cache: IAMCache())
         self.accountId = accountId
         self.minimumSessionDuration = minimumSessionDuration
         self.logger = logger

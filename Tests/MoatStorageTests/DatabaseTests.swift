@@ -1,5 +1,6 @@
 import Foundation
 import MoatStorage
+import MoatTesting
 import SQLKit
 import Testing
 

@@ -10,7 +10,7 @@ struct IAMAuthorizer: RequestAuthorizing {
     let logger: Logger
 
     func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationDecision {
-        let policies = try await applicablePolicies(request.principal)
+        let policies = try await cachedPolicies(request.principal)
         let resourcePolicy = try request.resourcePolicy.flatMap { text in
             // A role's trust policy is the resource policy of `sts:AssumeRole`.
             try parsedStored(text, kind: request.action.lowercased().hasPrefix("sts:assumerole") ? .trust : .resource)
@@ -31,7 +31,18 @@ struct IAMAuthorizer: RequestAuthorizing {
         )
     }
 
-    struct ApplicablePolicies {
+    /// The policies of a caller, from the node's cache when IAM has not changed since they were read.
+    func cachedPolicies(_ principal: Principal) async throws -> ApplicablePolicies {
+        try await store.cache.synchronize(generation: store.generation)
+        let key = "\(principal.kind.rawValue):\(principal.entityName ?? ""):\(principal.sessionId ?? "")"
+        if let cached = store.cache.policies(key) { return cached }
+        let epoch = store.cache.epoch
+        let policies = try await applicablePolicies(principal)
+        store.cache.store(policies, for: key, readAt: epoch)
+        return policies
+    }
+
+    struct ApplicablePolicies: Sendable {
         var identity: [PolicyDocument] = []
         var boundary: PolicyDocument?
         var session: [PolicyDocument] = []

@@ -7,6 +7,15 @@ struct IAMCredentialResolver: CredentialResolving {
     let accountId: String
 
     func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential? {
+        try await store.cache.synchronize(generation: store.generation)
+        if let cached = store.cache.credential(accessKeyId) { return cached }
+        let epoch = store.cache.epoch
+        guard let credential = try await lookUp(accessKeyId) else { return nil }
+        store.cache.store(credential, readAt: epoch)
+        return credential
+    }
+
+    private func lookUp(_ accessKeyId: String) async throws -> SigningCredential? {
         if accessKeyId.hasPrefix("ASIA") {
             return try await sessionCredential(accessKeyId)
         }

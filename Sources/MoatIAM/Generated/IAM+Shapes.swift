@@ -2003,8 +2003,7 @@ extension IAM {
 extension IAM {
     /// The `UpdateRoleResponse` structure.
     public struct UpdateRoleResponse: Codable, Sendable, Equatable {
-        public init() {
-        }
+        public init() {}
     }
 }
 

@@ -139,8 +139,7 @@ extension STS {
 extension STS {
     /// The `GetCallerIdentityRequest` structure.
     public struct GetCallerIdentityRequest: Codable, Sendable, Equatable {
-        public init() {
-        }
+        public init() {}
     }
 }
 

@@ -106,6 +106,14 @@ extension IAMStore {
                 """,
                 "CREATE INDEX sts_sessions_expiry ON sts_sessions(expires_at)",
             ]
-        )
+        ),
+        Migration(
+            module: "iam",
+            name: "002-generation",
+            statements: [
+                "CREATE TABLE iam_state (name TEXT PRIMARY KEY, generation BIGINT NOT NULL)",
+                "INSERT INTO iam_state (name, generation) VALUES ('iam', 0)",
+            ]
+        ),
     ]
 }

@@ -9,18 +9,39 @@ import SQLKit
 struct IAMStore: Sendable {
     let database: Database
     let secretBox: SecretBox
+    /// What authorizing a request needs, kept per node and dropped whenever IAM changes.
+    let cache: IAMCache
+
+    /// Runs an IAM change in a transaction that also advances the IAM generation, so that the caches of every node
+    /// (each checks the generation at most once per ``IAMCache/refreshInterval``) let go of what it changed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await database.transaction { db in
+            let value = try await body(db)
+            try await db.raw("UPDATE iam_state SET generation = generation + 1 WHERE name = 'iam'").run()
+            return value
+        }
+        cache.invalidate()
+        return result
+    }
+
+    /// The IAM generation: how many changes IAM has seen, across all nodes.
+    func generation() async throws -> Int64 {
+        try await database.sql.raw("SELECT generation FROM iam_state WHERE name = 'iam'").first()?.decode(column: "generation", as: Int64.self) ?? 0
+    }
 
     // MARK: users
 
     func insertUser(_ user: UserRecord) async throws {
         try await uniquely {
-            try await database.sql.raw(
+            try await write { db in
+                try await db.raw(
                 """
                 INSERT INTO iam_users (id, name, name_key, path, created_at, permissions_boundary, tags)
                 VALUES (\(bind: user.id), \(bind: user.name), \(bind: user.name.lowercased()), \(bind: user.path),
                         \(bind: Self.millis(user.createdAt)), \(bind: user.permissionsBoundary), \(bind: Self.encodeTags(user.tags)))
                 """
             ).run()
+            }
         }
     }
 
@@ -44,19 +65,21 @@ struct IAMStore: Sendable {
 
     func updateUser(_ user: UserRecord) async throws {
         try await uniquely {
-            try await database.sql.raw(
+            try await write { db in
+                try await db.raw(
                 """
                 UPDATE iam_users SET name = \(bind: user.name), name_key = \(bind: user.name.lowercased()), path = \(bind: user.path),
                     permissions_boundary = \(bind: user.permissionsBoundary), tags = \(bind: Self.encodeTags(user.tags))
                 WHERE id = \(bind: user.id)
                 """
             ).run()
+            }
         }
     }
 
     /// Deletes a user that owns nothing; otherwise names what it still owns.
     func deleteUser(id: String) async throws -> DeleteOutcome {
-        try await database.transaction { db in
+        try await write { db in
             if try await Self.exists(db, "SELECT 1 FROM iam_access_keys WHERE user_id = \(bind: id)") { return .conflict("access keys") }
             if try await Self.exists(db, "SELECT 1 FROM iam_inline_policies WHERE owner_type = 'user' AND owner_id = \(bind: id)") {
                 return .conflict("policies")
@@ -79,7 +102,8 @@ struct IAMStore: Sendable {
 
     func insertRole(_ role: RoleRecord) async throws {
         try await uniquely {
-            try await database.sql.raw(
+            try await write { db in
+                try await db.raw(
                 """
                 INSERT INTO iam_roles (id, name, name_key, path, trust_policy, description, max_session_duration, created_at,
                                        permissions_boundary, tags)
@@ -88,6 +112,7 @@ struct IAMStore: Sendable {
                         \(bind: role.permissionsBoundary), \(bind: Self.encodeTags(role.tags)))
                 """
             ).run()
+            }
         }
     }
 
@@ -109,7 +134,8 @@ struct IAMStore: Sendable {
     }
 
     func updateRole(_ role: RoleRecord) async throws {
-        try await database.sql.raw(
+        try await write { db in
+                try await db.raw(
             """
             UPDATE iam_roles SET trust_policy = \(bind: role.trustPolicy), description = \(bind: role.description),
                 max_session_duration = \(bind: role.maxSessionDuration), permissions_boundary = \(bind: role.permissionsBoundary),
@@ -117,6 +143,7 @@ struct IAMStore: Sendable {
             WHERE id = \(bind: role.id)
             """
         ).run()
+            }
     }
 
     func recordRoleUse(id: String, at date: Date, region: String) async throws {
@@ -126,7 +153,7 @@ struct IAMStore: Sendable {
     }
 
     func deleteRole(id: String) async throws -> DeleteOutcome {
-        try await database.transaction { db in
+        try await write { db in
             if try await Self.exists(db, "SELECT 1 FROM iam_inline_policies WHERE owner_type = 'role' AND owner_id = \(bind: id)") {
                 return .conflict("policies")
             }
@@ -144,7 +171,7 @@ struct IAMStore: Sendable {
     /// - Returns: false when the limit was reached.
     func insertAccessKey(_ key: AccessKeyRecord, limit: Int) async throws -> Bool {
         let sealed = try secretBox.seal(Data(key.secretAccessKey.utf8), context: "iam.access-key:\(key.id)").base64EncodedString()
-        return try await database.transaction { db in
+        return try await write { db in
             if let userId = key.userId {
                 let count = try await db.raw("SELECT COUNT(*) AS n FROM iam_access_keys WHERE user_id = \(bind: userId)")
                     .first()?.decode(column: "n", as: Int.self) ?? 0
@@ -176,11 +203,15 @@ struct IAMStore: Sendable {
     }
 
     func setAccessKeyStatus(id: String, status: AccessKeyRecord.Status) async throws {
-        try await database.sql.raw("UPDATE iam_access_keys SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+        try await write { db in
+                try await db.raw("UPDATE iam_access_keys SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+            }
     }
 
     func deleteAccessKey(id: String) async throws {
-        try await database.sql.raw("DELETE FROM iam_access_keys WHERE id = \(bind: id)").run()
+        try await write { db in
+                try await db.raw("DELETE FROM iam_access_keys WHERE id = \(bind: id)").run()
+            }
     }
 
     func recordAccessKeyUse(id: String, at date: Date, service: String, region: String) async throws {
@@ -196,7 +227,7 @@ struct IAMStore: Sendable {
     /// Makes `key` the only root key: a root key given at start replaces any generated before.
     func replaceRootKeys(with key: AccessKeyRecord) async throws {
         let sealed = try secretBox.seal(Data(key.secretAccessKey.utf8), context: "iam.access-key:\(key.id)").base64EncodedString()
-        try await database.transaction { db in
+        try await write { db in
             try await db.raw("DELETE FROM iam_access_keys WHERE user_id IS NULL AND id <> \(bind: key.id)").run()
             try await db.raw("DELETE FROM iam_access_keys WHERE id = \(bind: key.id)").run()
             try await db.raw(
@@ -211,7 +242,7 @@ struct IAMStore: Sendable {
     // MARK: inline policies
 
     func putInlinePolicy(owner: PolicyOwner, name: String, document: String) async throws {
-        try await database.transaction { db in
+        try await write { db in
             try await db.raw(
                 """
                 DELETE FROM iam_inline_policies
@@ -250,7 +281,7 @@ struct IAMStore: Sendable {
 
     /// - Returns: false when there was no such policy.
     func deleteInlinePolicy(owner: PolicyOwner, name: String) async throws -> Bool {
-        try await database.transaction { db in
+        try await write { db in
             let found = try await Self.exists(
                 db,
                 """
@@ -273,7 +304,7 @@ struct IAMStore: Sendable {
 
     func insertManagedPolicy(_ policy: ManagedPolicyRecord, document: String) async throws {
         try await uniquely {
-            try await database.transaction { db in
+            try await write { db in
                 try await db.raw(
                     """
                     INSERT INTO iam_policies (id, name, name_key, path, description, default_version, next_version, created_at, updated_at, tags)
@@ -314,7 +345,7 @@ struct IAMStore: Sendable {
     }
 
     func deleteManagedPolicy(id: String) async throws -> DeleteOutcome {
-        try await database.transaction { db in
+        try await write { db in
             if try await Self.exists(db, "SELECT 1 FROM iam_attachments WHERE policy_id = \(bind: id)") { return .conflict("attachments") }
             let versions = try await db.raw("SELECT COUNT(*) AS n FROM iam_policy_versions WHERE policy_id = \(bind: id)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
@@ -332,7 +363,7 @@ struct IAMStore: Sendable {
 
     /// Adds a version unless the policy already has `limit` versions.
     func addPolicyVersion(policyId: String, document: String, setAsDefault: Bool, at date: Date, limit: Int) async throws -> VersionOutcome {
-        try await database.transaction { db in
+        try await write { db in
             let count = try await db.raw("SELECT COUNT(*) AS n FROM iam_policy_versions WHERE policy_id = \(bind: policyId)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
             if count >= limit { return .limitExceeded }
@@ -371,21 +402,25 @@ struct IAMStore: Sendable {
     }
 
     func deletePolicyVersion(policyId: String, versionId: String) async throws {
-        try await database.sql.raw(
+        try await write { db in
+                try await db.raw(
             "DELETE FROM iam_policy_versions WHERE policy_id = \(bind: policyId) AND version_id = \(bind: versionId)"
         ).run()
+            }
     }
 
     func setDefaultPolicyVersion(policyId: String, versionId: String, at date: Date) async throws {
-        try await database.sql.raw(
+        try await write { db in
+                try await db.raw(
             "UPDATE iam_policies SET default_version = \(bind: versionId), updated_at = \(bind: Self.millis(date)) WHERE id = \(bind: policyId)"
         ).run()
+            }
     }
 
     // MARK: attachments
 
     func attach(policyId: String, to owner: PolicyOwner) async throws {
-        try await database.transaction { db in
+        try await write { db in
             let present = try await Self.exists(
                 db,
                 "SELECT 1 FROM iam_attachments WHERE owner_type = \(bind: owner.type) AND owner_id = \(bind: owner.id) AND policy_id = \(bind: policyId)"
@@ -399,7 +434,7 @@ struct IAMStore: Sendable {
 
     /// - Returns: false when the policy was not attached.
     func detach(policyId: String, from owner: PolicyOwner) async throws -> Bool {
-        try await database.transaction { db in
+        try await write { db in
             let present = try await Self.exists(
                 db,
                 "SELECT 1 FROM iam_attachments WHERE owner_type = \(bind: owner.type) AND owner_id = \(bind: owner.id) AND policy_id = \(bind: policyId)"
@@ -473,7 +508,7 @@ struct IAMStore: Sendable {
 
     /// Deletes everything but the root key.
     func deleteAllButRoot() async throws {
-        try await database.transaction { db in
+        try await write { db in
             for table in ["sts_sessions", "iam_attachments", "iam_policy_versions", "iam_policies", "iam_inline_policies"] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table)").run()
             }

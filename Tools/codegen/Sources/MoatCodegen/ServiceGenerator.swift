@@ -318,7 +318,13 @@ public struct ServiceGenerator {
         var used: Set<String> = ["rawValue", "init"]
         for value in shape.enumValues ?? [] {
             let name = Naming.escaped(Naming.unique(Naming.enumCase(value), in: &used))
-            lines.append("        public static let \(name) = \(typeName)(rawValue: \(Naming.stringLiteral(value)))")
+            let line = "        public static let \(name) = \(typeName)(rawValue: \(Naming.stringLiteral(value)))"
+            if line.count <= Formatting.lineLimit {
+                lines.append(line)
+            } else {
+                lines.append("        public static let \(name) =")
+                lines.append("            \(typeName)(rawValue: \(Naming.stringLiteral(value)))")
+            }
         }
         lines.append("    }")
         lines.append("}")
@@ -331,8 +337,15 @@ public struct ServiceGenerator {
         var lines = [
             "extension \(namespace) {",
             "    /// The `\(shape.name)` structure.",
-            "    public struct \(typeName): Codable, Sendable, Equatable {",
         ]
+        let declaration = "    public struct \(typeName): Codable, Sendable, Equatable {"
+        if declaration.count <= Formatting.lineLimit {
+            lines.append(declaration)
+        } else {
+            lines.append("    public struct \(typeName):")
+            lines.append("        Codable, Sendable, Equatable")
+            lines.append("    {")
+        }
         for info in members {
             if info.isBoxed {
                 lines.append("        public var \(info.escaped): \(info.declaredType) {")
@@ -396,11 +409,17 @@ public struct ServiceGenerator {
             for info in members {
                 let decode = info.isRequired ? "decode" : "decodeIfPresent"
                 let expression = "try container.\(decode)(\(info.type).self, forKey: .\(info.escaped))"
+                let target = info.isBoxed ? "self._\(info.swiftName)" : "self.\(info.escaped)"
+                var value = expression
                 if info.isBoxed {
-                    let wrapped = info.isRequired ? "IndirectBox(\(expression))" : "\(expression).map(IndirectBox.init)"
-                    lines.append("            self._\(info.swiftName) = \(wrapped)")
+                    value = info.isRequired ? "IndirectBox(\(expression))" : "\(expression).map(IndirectBox.init)"
+                }
+                let line = "            \(target) = \(value)"
+                if line.count <= Formatting.lineLimit {
+                    lines.append(line)
                 } else {
-                    lines.append("            self.\(info.escaped) = \(expression)")
+                    lines.append("            \(target) =")
+                    lines.append("                \(value)")
                 }
             }
             lines.append("        }")
@@ -430,7 +449,15 @@ public struct ServiceGenerator {
         ]
         for info in memberInfos(shape) {
             let value = info.isSensitive ? "\"*** sensitive ***\"" : "self.\(info.escaped)"
-            lines.append("                (\(Naming.stringLiteral(info.swiftName)), \(value) as Any),")
+            let line = "                (\(Naming.stringLiteral(info.swiftName)), \(value) as Any),"
+            if line.count <= Formatting.lineLimit {
+                lines.append(line)
+            } else {
+                lines.append("                (")
+                lines.append("                    \(Naming.stringLiteral(info.swiftName)),")
+                lines.append("                    \(value) as Any")
+                lines.append("                ),")
+            }
         }
         lines.append(contentsOf: [
             "            ],",
@@ -722,9 +749,16 @@ public struct ServiceGenerator {
             lines.append("        handlers[\(Naming.stringLiteral(operation.name))] = OperationHandler { input, context in")
             var call = "self.\(methodName(operation))("
             if let input = operation.input {
-                lines.append(
-                    "            let request = try WireValueDecoder().decode(\(namespace).\(typeNames[input]!).self, from: input)"
-                )
+                let type = "\(namespace).\(typeNames[input]!)"
+                let line = "            let request = try WireValueDecoder().decode(\(type).self, from: input)"
+                if line.count <= Formatting.lineLimit {
+                    lines.append(line)
+                } else {
+                    lines.append("            let request = try WireValueDecoder().decode(")
+                    lines.append("                \(type).self,")
+                    lines.append("                from: input")
+                    lines.append("            )")
+                }
                 call += "request, "
             } else {
                 lines.append("            _ = input")

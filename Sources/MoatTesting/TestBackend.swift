@@ -1,31 +1,31 @@
-import Foundation
-import Logging
-import MoatStorage
+public import Foundation
+public import Logging
+public import MoatStorage
 import SQLKit
-import Testing
+public import Testing
 
 /// The databases every store test runs against.
 ///
 /// PostgreSQL runs when `MOAT_TEST_POSTGRES_URL` names a server (start one with `scripts/postgres.sh start DIR`);
 /// each test then gets a database of its own, dropped afterwards. Without it the PostgreSQL cases record a warning
 /// and are cancelled (skipped), unless `MOAT_REQUIRE_POSTGRES=1`, which makes them fail.
-enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+public enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqliteInMemory
     case sqliteFile
     case postgres
 
-    static let all: [TestBackend] = TestBackend.allCases
+    public static let all: [TestBackend] = TestBackend.allCases
 
-    var testDescription: String { self.rawValue }
+    public var testDescription: String { self.rawValue }
 
-    static var logger: Logger {
-        var logger = Logger(label: "moat.storage.tests")
+    public static var logger: Logger {
+        var logger = Logger(label: "moat.tests")
         logger.logLevel = .error
         return logger
     }
 
     /// Runs `body` with a fresh, empty database configuration of this backend, and cleans it up afterwards.
-    func withConfiguration(_ body: (DatabaseConfiguration) async throws -> Void) async throws {
+    public func withConfiguration(_ body: (DatabaseConfiguration) async throws -> Void) async throws {
         switch self {
         case .sqliteInMemory:
             try await body(.sqliteInMemory)
@@ -50,7 +50,7 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 
     /// Runs `body` with an open, empty database of this backend, closed afterwards.
-    func withDatabase(_ body: (Database) async throws -> Void) async throws {
+    public func withDatabase(_ body: (Database) async throws -> Void) async throws {
         try await self.withConfiguration { configuration in
             try await Database.withDatabase(configuration, logger: Self.logger, body)
         }
@@ -90,21 +90,16 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 /// A directory under the system's temporary directory, removed by ``remove()``.
-struct TemporaryDirectory: Sendable {
-    let url: URL
+public struct TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init() throws {
-        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("moat-storage-tests-\(UUID().uuidString)")
+    public init() throws {
+        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("moat-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(at: self.url)
     }
 }
 
-/// The permission bits of a file.
-func permissions(of url: URL) throws -> Int {
-    let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-    return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
-}
