@@ -137,6 +137,8 @@ let package = Package(
             dependencies: [
                 "MoatApp", "MoatTesting", "MoatCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
