@@ -78,7 +78,10 @@ public func buildApplication(
     return Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
-        services: [DatabaseService(database: core.database)],
+        services: [
+            DatabaseService(database: core.database),
+            ExpiredSessionSweeper(iam: core.iam, interval: .seconds(60), logger: logger),
+        ],
         logger: logger
     )
 }

@@ -93,6 +93,11 @@ public struct IAMDomain: Sendable {
         return key
     }
 
+    /// Deletes STS sessions that expired before `date`; their credentials are refused either way.
+    public func deleteExpiredSessions(before date: Date) async throws {
+        try await store.deleteSessions(expiredBefore: date)
+    }
+
     /// Deletes every user, role, policy and session; the root key stays.
     public func reset() async throws {
         try await store.deleteAllButRoot()
