@@ -6,6 +6,7 @@ import MoatCore
 import MoatIAM
 import MoatStorage
 import MoatWire
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
@@ -75,8 +76,10 @@ public func buildApplication(
         maximumBodySize: configuration.maximumBodySize,
         maximumHeaderSize: configuration.maximumHeaderSize
     )
+    let idle = configuration.idleTimeout.components
     return Application(
         responder: responder,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
         services: [
             DatabaseService(database: core.database),

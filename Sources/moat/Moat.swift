@@ -51,11 +51,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Enable POST /_moat/reset and POST /moto-api/reset, which wipe all state.")
     var allowReset: Bool = false
 
+    @Option(help: "Seconds after which a connection that sends nothing is closed.")
+    var idleTimeout: Int = 60
+
     @Option(help: "The shortest STS session in seconds (AWS: 900). Lower it only so that tests can see credentials expire.")
     var minimumSessionDuration: Int = 900
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard (1...900).contains(minimumSessionDuration) else { throw ValidationError("--minimum-session-duration must be 1…900") }
         guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else { throw ValidationError("--account-id must be 12 digits") }
         let environment = ProcessInfo.processInfo.environment
@@ -86,6 +90,7 @@ struct Serve: AsyncParsableCommand {
             rootSecretAccessKey: environment["MOAT_ROOT_SECRET_ACCESS_KEY"],
             masterKey: environment["MOAT_MASTER_KEY"],
             minimumSessionDuration: minimumSessionDuration,
+            idleTimeout: .seconds(idleTimeout),
             logLevel: data.logLevel
         )
     }

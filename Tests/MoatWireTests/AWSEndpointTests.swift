@@ -17,6 +17,8 @@ struct AWSEndpointTests {
     static let secret = "testsecrettestsecrettestsecrettestsecret"
 
     struct Credentials: CredentialResolving {
+        func recordUse(of accessKeyId: String, service: String, region: String, at date: Date) async {}
+
         func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential? {
             guard accessKeyId == AWSEndpointTests.accessKeyId else { return nil }
             return SigningCredential(

@@ -16,6 +16,8 @@ actor SigV4CredentialStore: CredentialResolving {
         self.failure = failure
     }
 
+    func recordUse(of accessKeyId: String, service: String, region: String, at date: Date) async {}
+
     func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential? {
         lookups.append(accessKeyId)
         if let failure { throw failure }

@@ -12,6 +12,7 @@ from moat_support import (
     Creds,
     arn,
     aws_error,
+    make_user,
 )
 
 pytestmark = pytest.mark.iam
@@ -96,3 +97,19 @@ def test_unknown_access_key_of_a_user_is_no_such_entity(root_iam: Any) -> None:
 
     with aws_error("NoSuchEntity", 404):
         root_iam.delete_access_key(UserName="olivia", AccessKeyId="AKIAAAAAAAAAAAAAAAAA")
+
+
+def test_last_use_of_a_key_is_recorded(root_iam: Any, sts_client: Callable[..., Any], iam_client: Callable[..., Any]) -> None:
+    user = make_user(root_iam, "tracked")
+    assert user.creds is not None
+    before = root_iam.get_access_key_last_used(AccessKeyId=user.creds.access_key_id)
+    assert before["UserName"] == "tracked"
+    assert before["AccessKeyLastUsed"]["ServiceName"] == "N/A"
+    assert "LastUsedDate" not in before["AccessKeyLastUsed"]
+
+    with aws_error("AccessDenied", 403):
+        iam_client(user.creds).list_users()
+    after = root_iam.get_access_key_last_used(AccessKeyId=user.creds.access_key_id)["AccessKeyLastUsed"]
+    assert after["ServiceName"] == "iam"
+    assert after["Region"] == "us-east-1"
+    assert "LastUsedDate" in after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from typing import Any, Callable
 
 import pytest
@@ -107,3 +109,43 @@ def test_successful_response_carries_a_request_id(moat: MoatServer) -> None:
     assert response.status_code == 200, response.text
     assert response.headers.get("x-amzn-RequestId")
     assert moat.sts().get_caller_identity()["ResponseMetadata"]["RequestId"]
+
+
+def test_a_stalled_connection_is_closed_after_the_idle_timeout(start_moat: Callable[..., MoatServer]) -> None:
+    server = start_moat(extra_args=("--idle-timeout", "1"))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+        stalled.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nAction=")
+        started = time.monotonic()
+        assert stalled.recv(4096) == b"", "the server should close the connection without answering"
+        assert time.monotonic() - started < 8
+    # Other clients were served meanwhile and still are.
+    assert requests.get(server.url("/_moat/health"), timeout=HTTP_TIMEOUT_SECONDS).status_code == 200
+
+
+def test_an_unknown_json_target_is_answered_in_the_json_error_shape(moat: MoatServer) -> None:
+    response = requests.post(
+        moat.url("/"),
+        data=b"{}",
+        headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.NoSuchOperation", "Content-Type": "application/x-amz-json-1.1"},
+        timeout=HTTP_TIMEOUT_SECONDS,
+    )
+    assert response.status_code == 400
+    assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert response.headers["Content-Type"] == "application/x-amz-json-1.1"
+    body = response.json()
+    assert body["__type"] == "UnknownOperationException"
+    assert "NoSuchOperation" in body["message"]
+    assert response.headers.get("x-amzn-RequestId")
+
+
+def test_an_unknown_rest_path_is_answered_in_the_rest_json_error_shape(moat: MoatServer) -> None:
+    response = requests.get(moat.url("/2015-03-31/functions/nothing-here"), timeout=HTTP_TIMEOUT_SECONDS)
+    assert response.status_code == 404
+    assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert "message" in response.json()
+    assert response.headers.get("x-amzn-RequestId")
+
+
+def test_an_oversized_header_is_refused(moat: MoatServer) -> None:
+    response = requests.post(moat.url("/"), headers={"X-Padding": "p" * 70_000}, data=b"", timeout=HTTP_TIMEOUT_SECONDS)
+    assert response.status_code == 431

@@ -73,4 +73,7 @@ public struct SigningCredential: Sendable {
 public protocol CredentialResolving: Sendable {
     /// The credential of an active access key, or nil when the key is unknown or inactive.
     func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential?
+
+    /// Notes that a key signed a request that passed verification (`GetAccessKeyLastUsed`).
+    func recordUse(of accessKeyId: String, service: String, region: String, at date: Date) async
 }

@@ -15,6 +15,13 @@ struct IAMCredentialResolver: CredentialResolving {
         return credential
     }
 
+    /// Long-term keys' last use, written at most once per ``AccessKeyUsage/interval`` per key so that signed requests
+    /// do not each cost a write. Temporary credentials are not tracked, as on AWS.
+    func recordUse(of accessKeyId: String, service: String, region: String, at date: Date) async {
+        guard !accessKeyId.hasPrefix("ASIA"), store.usage.isDue(accessKeyId) else { return }
+        try? await store.recordAccessKeyUse(id: accessKeyId, at: date, service: service, region: region)
+    }
+
     private func lookUp(_ accessKeyId: String) async throws -> SigningCredential? {
         if accessKeyId.hasPrefix("ASIA") {
             return try await sessionCredential(accessKeyId)

@@ -11,6 +11,8 @@ struct IAMStore: Sendable {
     let secretBox: SecretBox
     /// What authorizing a request needs, kept per node and dropped whenever IAM changes.
     let cache: IAMCache
+    /// When each access key's last use was last written.
+    let usage = AccessKeyUsage()
 
     /// Runs an IAM change in a transaction that also advances the IAM generation, so that the caches of every node
     /// (each checks the generation at most once per ``IAMCache/refreshInterval``) let go of what it changed.

@@ -21,6 +21,7 @@ extension AWSEndpoint {
                 expectedService: model.signingName,
                 credentials: credentials
             )
+            await credentials.recordUse(of: verified.credential.accessKeyId, service: model.signingName, region: verified.region, at: now)
             return verified.credential.principal
         } catch {
             throw Self.serviceError(for: error, wireProtocol: model.wireProtocol, internalError: service.binding.internalError)
