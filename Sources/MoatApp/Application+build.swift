@@ -74,7 +74,8 @@ public func buildApplication(
         ownRoutes: router.buildResponder(),
         endpoint: endpoint,
         maximumBodySize: configuration.maximumBodySize,
-        maximumHeaderSize: configuration.maximumHeaderSize
+        maximumHeaderSize: configuration.maximumHeaderSize,
+        inFlight: InFlightLimit(maximum: configuration.maximumConcurrentRequests)
     )
     let idle = configuration.idleTimeout.components
     return Application(

@@ -15,12 +15,17 @@ public struct MoatResponder: HTTPResponder {
     let endpoint: AWSEndpoint
     let maximumBodySize: Int
     let maximumHeaderSize: Int
+    let inFlight: InFlightLimit
 
     public func respond(to request: Request, context: MoatRequestContext) async throws -> Response {
         let path = request.uri.path
         if path.hasPrefix("/_moat/") || path.hasPrefix("/moto-api/") {
             return try await ownRoutes.respond(to: request, context: context)
         }
+        guard inFlight.acquire() else {
+            return Self.limitResponse(status: .serviceUnavailable, message: "Too many requests in flight; retry later")
+        }
+        defer { inFlight.release() }
         var headerBytes = request.uri.description.utf8.count
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
@@ -61,7 +66,12 @@ public struct MoatResponder: HTTPResponder {
 
     /// Refusals that happen before the request is understood, in the JSON error shape every protocol's clients parse.
     static func limitResponse(status: HTTPResponse.Status, message: String) -> Response {
-        let code = status.code == 413 ? "RequestEntityTooLargeException" : "RequestHeaderFieldsTooLarge"
+        let code: String =
+            switch status.code {
+            case 413: "RequestEntityTooLargeException"
+            case 503: "ServiceUnavailable"
+            default: "RequestHeaderFieldsTooLarge"
+            }
         let body = "{\"__type\":\"\(code)\",\"message\":\"\(message)\"}"
         return Response(
             status: status,

@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumBodySize: Int
     /// Largest accepted request head (request line and headers).
     public var maximumHeaderSize: Int
+    /// The most AWS requests handled at once; more are refused with 503 at once.
+    public var maximumConcurrentRequests: Int
     /// A connection that sends nothing for this long is closed, so that slow or stalled clients hold no resources.
     public var idleTimeout: Duration
     public var logLevel: Logger.Level
@@ -48,6 +50,7 @@ public struct ServerConfiguration: Sendable {
         minimumSessionDuration: Int = 900,
         maximumBodySize: Int = 10 * 1024 * 1024,
         maximumHeaderSize: Int = 64 * 1024,
+        maximumConcurrentRequests: Int = 1024,
         idleTimeout: Duration = .seconds(60),
         logLevel: Logger.Level = .info
     ) {
@@ -66,6 +69,7 @@ public struct ServerConfiguration: Sendable {
         self.minimumSessionDuration = minimumSessionDuration
         self.maximumBodySize = maximumBodySize
         self.maximumHeaderSize = maximumHeaderSize
+        self.maximumConcurrentRequests = maximumConcurrentRequests
         self.idleTimeout = idleTimeout
         self.logLevel = logLevel
     }

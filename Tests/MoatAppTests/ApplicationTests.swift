@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Logging
-import MoatApp
+@testable import MoatApp
 import MoatTesting
 import Testing
 
@@ -112,5 +112,18 @@ final class Announcements: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return said
+    }
+}
+
+@Suite("In-flight limit")
+struct InFlightLimitTests {
+    @Test func refusesBeyondTheMaximumUntilASlotIsReleased() {
+        let limit = InFlightLimit(maximum: 2)
+        #expect(limit.acquire())
+        #expect(limit.acquire())
+        #expect(limit.acquire() == false)
+        limit.release()
+        #expect(limit.acquire())
+        #expect(limit.inFlight == 2)
     }
 }
