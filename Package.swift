@@ -108,6 +108,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fuzz harnesses: replay executables in a normal build, libFuzzer targets under scripts/fuzz.sh (Fuzz/README.md).
+        .executableTarget(
+            name: "MoatFuzzQuery",
+            dependencies: [
+                "MoatWire", "MoatCore", "MoatIAM",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Fuzz/Query",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MoatFuzzJSON",
+            dependencies: [
+                "MoatWire", "MoatCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Fuzz/JSON",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MoatFuzzRestJSON",
+            dependencies: [
+                "MoatWire", "MoatCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Fuzz/RestJSON",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "MoatFuzzSigV4", dependencies: ["MoatWire", "MoatCore"], path: "Fuzz/SigV4", swiftSettings: swiftSettings),
+        .executableTarget(name: "MoatFuzzPolicy", dependencies: ["MoatPolicy", "MoatCore"], path: "Fuzz/Policy", swiftSettings: swiftSettings),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MoatWireTests",

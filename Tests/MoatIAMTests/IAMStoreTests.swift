@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MoatCore
+import MoatPolicy
 import MoatStorage
 import MoatTesting
 import SQLKit
@@ -123,7 +124,7 @@ struct IAMStoreTests {
             }
             #expect(try await store.addPolicyVersion(policyId: policy.id, document: "{}", setAsDefault: false, at: Self.now, limit: 5) == .limitExceeded)
             #expect(try await store.managedPolicy(named: "P")?.defaultVersionId == "v3")
-            #expect(try await store.deleteManagedPolicy(id: policy.id) == .conflict("versions"))
+            #expect(try await store.deleteManagedPolicy(id: policy.id, arn: "arn:aws:iam::000000000000:policy/p") == .conflict("versions"))
         }
     }
 
@@ -144,14 +145,14 @@ struct IAMStoreTests {
                 attachmentCount: 0
             )
             try await store.insertManagedPolicy(policy, document: "{\"doc\":true}")
-            try await store.attach(policyId: policy.id, to: .user(id: user.id))
-            try await store.attach(policyId: policy.id, to: .user(id: user.id))
+            #expect(try await store.attach(policyId: policy.id, to: .user(id: user.id), limit: 1))
+            #expect(try await store.attach(policyId: policy.id, to: .user(id: user.id), limit: 1))
             #expect(try await store.managedPolicy(named: "readers")?.attachmentCount == 1)
             #expect(try await store.attachedPolicies(owner: .user(id: user.id)).map(\.document) == ["{\"doc\":true}"])
-            #expect(try await store.deleteManagedPolicy(id: policy.id) == .conflict("attachments"))
+            #expect(try await store.deleteManagedPolicy(id: policy.id, arn: "arn:aws:iam::000000000000:policy/p") == .conflict("attachments"))
             #expect(try await store.detach(policyId: policy.id, from: .user(id: user.id)))
             #expect(try await store.detach(policyId: policy.id, from: .user(id: user.id)) == false)
-            #expect(try await store.deleteManagedPolicy(id: policy.id) == .deleted)
+            #expect(try await store.deleteManagedPolicy(id: policy.id, arn: "arn:aws:iam::000000000000:policy/p") == .deleted)
         }
     }
 
@@ -222,5 +223,21 @@ struct IAMStoreTests {
         #expect(cache.credential("AKIAREMOTE0000000000") != nil)
         try await cache.synchronize { 2 }
         #expect(cache.credential("AKIAREMOTE0000000000") == nil)
+    }
+
+    @Test(arguments: [PolicyKind.identity, .session])
+    func theFailClosedPolicyParsesAndDeniesEverything(kind: PolicyKind) {
+        let document = IAMAuthorizer.denyAll(kind)
+        let decision = PolicyEvaluator.evaluate(
+            EvaluationInput(
+                principal: .user(accountId: "000000000000", name: "u", userId: "AIDAU"),
+                action: "iam:ListUsers",
+                resource: "*",
+                identityPolicies: kind == .identity ? [document] : [],
+                sessionPolicies: kind == .session ? [document] : [],
+                now: Self.now
+            )
+        )
+        #expect(decision != .allow)
     }
 }

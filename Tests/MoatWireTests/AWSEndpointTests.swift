@@ -213,4 +213,13 @@ struct AWSEndpointTests {
         #expect(Self.text(unsigned).contains("<Code>MissingAuthenticationToken</Code>"))
         #expect(Self.text(unsigned).contains("<RequestId>"))
     }
+
+    @Test(arguments: [
+        ("identity-based policy", "an"), ("resource-based policy", "a"), ("permissions boundary", "a"), ("session policy", "a"),
+    ])
+    func explicitDenialsReadAsAWSWritesThem(policyType: String, article: String) async throws {
+        let (endpoint, _, _) = Self.endpoint(.json, decision: .explicitDeny(policyType: policyType))
+        let response = await endpoint.handle(Self.json(#"{"Name":"abc"}"#), logger: logger)
+        #expect(Self.text(response).contains("with an explicit deny in \(article) \(policyType)"))
+    }
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import pytest
@@ -88,3 +89,27 @@ def test_session_policy_narrows_the_role(
 
     unrestricted = iam_client(assume(sts_client(me.creds), role, "wide"))
     unrestricted.list_users()
+
+
+def test_a_trust_policy_can_require_an_external_id(root_iam: Any, sts_client: Callable[..., Any]) -> None:
+    # IAM User Guide, "How to use an external ID when granting access to your AWS resources to a third party".
+    partner = make_user(root_iam, "partner")
+    root_iam.create_role(
+        RoleName="partner-access",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"AWS": partner.arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "Unique-ID-1234"}},
+            }],
+        }),
+    )
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/partner-access"
+    with aws_error("AccessDenied", 403, "sts:AssumeRole"):
+        sts_client(partner.creds).assume_role(RoleArn=role_arn, RoleSessionName="no-id")
+    with aws_error("AccessDenied", 403, "sts:AssumeRole"):
+        sts_client(partner.creds).assume_role(RoleArn=role_arn, RoleSessionName="wrong-id", ExternalId="Other-ID-0000")
+    granted = sts_client(partner.creds).assume_role(RoleArn=role_arn, RoleSessionName="with-id", ExternalId="Unique-ID-1234")
+    assert granted["AssumedRoleUser"]["Arn"].endswith(":assumed-role/partner-access/with-id")

@@ -134,3 +134,25 @@ def test_duplicate_policy_is_entity_already_exists(root_iam: Any) -> None:
 def test_unknown_policy_is_no_such_entity(root_iam: Any) -> None:
     with aws_error("NoSuchEntity", 404):
         root_iam.get_policy(PolicyArn=arn("policy/missing"))
+
+
+def test_a_permissions_boundary_cannot_be_deleted_while_in_use(root_iam: Any) -> None:
+    boundary = create(root_iam, "boundary")
+    root_iam.create_user(UserName="bounded", PermissionsBoundary=boundary["Arn"])
+    user = root_iam.get_user(UserName="bounded")["User"]
+    assert user["PermissionsBoundary"] == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": boundary["Arn"]}
+    with aws_error("DeleteConflict", 409):
+        root_iam.delete_policy(PolicyArn=boundary["Arn"])
+    root_iam.delete_user(UserName="bounded")
+    root_iam.delete_policy(PolicyArn=boundary["Arn"])
+
+
+def test_at_most_ten_managed_policies_per_user(root_iam: Any) -> None:
+    root_iam.create_user(UserName="collector")
+    arns = [create(root_iam, f"p{index}")["Arn"] for index in range(11)]
+    for policy_arn in arns[:10]:
+        root_iam.attach_user_policy(UserName="collector", PolicyArn=policy_arn)
+    root_iam.attach_user_policy(UserName="collector", PolicyArn=arns[0])
+    with aws_error("LimitExceeded", 409, "PoliciesPerUser: 10"):
+        root_iam.attach_user_policy(UserName="collector", PolicyArn=arns[10])
+    assert len(root_iam.list_attached_user_policies(UserName="collector")["AttachedPolicies"]) == 10

@@ -74,10 +74,13 @@ public struct AuthorizationTarget: Sendable {
     public let resourcePolicy: String?
     /// Allowed unless a policy denies it explicitly (`sts:GetSessionToken` needs no permission on AWS).
     public let isAllowedUnlessDenied: Bool
+    /// The operation's own condition keys (`sts:ExternalId`, `sts:RoleSessionName`, …), added to the request context.
+    public let context: [String: [String]]
 
-    public init(resource: String, resourcePolicy: String? = nil, isAllowedUnlessDenied: Bool = false) {
+    public init(resource: String, resourcePolicy: String? = nil, isAllowedUnlessDenied: Bool = false, context: [String: [String]] = [:]) {
         self.resource = resource
         self.resourcePolicy = resourcePolicy
         self.isAllowedUnlessDenied = isAllowedUnlessDenied
+        self.context = context
     }
 }

@@ -57,7 +57,11 @@ struct IAMAuthorizationTargets: Sendable {
         case "AssumeRole":
             let arn = input["RoleArn"]?.stringValue ?? ""
             let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: arn)
-            return AuthorizationTarget(resource: arn, resourcePolicy: role?.trustPolicy)
+            var keys: [String: [String]] = [:]
+            for (key, member) in [("sts:ExternalId", "ExternalId"), ("sts:RoleSessionName", "RoleSessionName"), ("sts:SourceIdentity", "SourceIdentity")] {
+                if let value = input[member]?.stringValue { keys[key] = [value] }
+            }
+            return AuthorizationTarget(resource: arn, resourcePolicy: role?.trustPolicy, context: keys)
         case "GetSessionToken":
             // AWS: no permission is needed, but a policy may deny it.
             return AuthorizationTarget(resource: "*", isAllowedUnlessDenied: true)

@@ -11,10 +11,9 @@ struct IAMAuthorizer: RequestAuthorizing {
 
     func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationDecision {
         let policies = try await cachedPolicies(request.principal)
-        let resourcePolicy = try request.resourcePolicy.flatMap { text in
-            // A role's trust policy is the resource policy of `sts:AssumeRole`.
-            try parsedStored(text, kind: request.action.lowercased().hasPrefix("sts:assumerole") ? .trust : .resource)
-        }
+        // A role's trust policy is the resource policy of `sts:AssumeRole`; one that does not parse trusts no one.
+        let resourceKind: PolicyKind = request.action.lowercased().hasPrefix("sts:assumerole") ? .trust : .resource
+        let resourcePolicy = request.resourcePolicy.flatMap { try? PolicyDocument.parse($0, kind: resourceKind) }
         let now = request.context["aws:CurrentTime"]?.first.flatMap { try? Date($0, strategy: .iso8601) } ?? Date()
         return PolicyEvaluator.evaluate(
             EvaluationInput(
@@ -72,43 +71,48 @@ struct IAMAuthorizer: RequestAuthorizing {
     private func ownerPolicies(_ owner: PolicyOwner) async throws -> [PolicyDocument] {
         let inline = try await store.inlinePolicies(owner: owner).map(\.document)
         let managed = try await store.attachedPolicies(owner: owner).map(\.document)
-        return try (inline + managed).compactMap { try parsedStored($0, kind: .identity) }
+        return (inline + managed).map { stored($0, kind: .identity) }
     }
 
+    /// A boundary that names a policy which no longer exists allows nothing: evaluation fails closed.
     private func boundaryPolicy(_ arn: String?) async throws -> PolicyDocument? {
-        guard let arn, let (_, name) = IAMArn.parsePolicy(arn, accountId: accountId), let policy = try await store.managedPolicy(named: name),
-            let version = try await store.policyVersion(policyId: policy.id, versionId: policy.defaultVersionId)
-        else { return nil }
-        return try parsedStored(version.document, kind: .identity)
+        guard let arn else { return nil }
+        guard let document = try await managedDocument(arn: arn) else { return Self.denyAll(.identity) }
+        return stored(document, kind: .identity)
     }
 
     /// The inline session policy and the managed policies passed as `PolicyArns`, together one filter.
+    /// A session policy that cannot be read allows nothing.
     func sessionPolicies(_ session: SessionRecord) async throws -> [PolicyDocument] {
         var documents: [PolicyDocument] = []
-        if let text = session.sessionPolicy, let document = try parsedStored(text, kind: .session) { documents.append(document) }
+        if let text = session.sessionPolicy { documents.append(stored(text, kind: .session)) }
         for arn in session.sessionPolicyArns {
-            guard let (_, name) = IAMArn.parsePolicy(arn, accountId: accountId), let policy = try await store.managedPolicy(named: name),
-                let version = try await store.policyVersion(policyId: policy.id, versionId: policy.defaultVersionId),
-                let document = try parsedStored(version.document, kind: .session)
-            else { continue }
-            documents.append(document)
-        }
-        if documents.isEmpty && (session.sessionPolicy != nil || !session.sessionPolicyArns.isEmpty) {
-            // Session policies were passed but none can be read: nothing is allowed through them.
-            if let denyAll = try parsedStored(#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#, kind: .session) {
-                documents.append(denyAll)
-            }
+            documents.append(try await managedDocument(arn: arn).map { stored($0, kind: .session) } ?? Self.denyAll(.session))
         }
         return documents
     }
 
-    /// Policies were validated when stored; one that no longer parses is skipped and logged, never trusted.
-    private func parsedStored(_ text: String, kind: PolicyKind) throws -> PolicyDocument? {
+    /// The default version's document of a customer managed policy of the account.
+    private func managedDocument(arn: String) async throws -> String? {
+        guard let (path, name) = IAMArn.parsePolicy(arn, accountId: accountId), let policy = try await store.managedPolicy(named: name),
+            policy.path == path
+        else { return nil }
+        return try await store.policyVersion(policyId: policy.id, versionId: policy.defaultVersionId)?.document
+    }
+
+    /// Policies were validated when stored. One that no longer parses is logged and replaced by a policy that denies
+    /// everything, so that a lost `Deny` never widens what a caller may do.
+    private func stored(_ text: String, kind: PolicyKind) -> PolicyDocument {
         do {
             return try PolicyDocument.parse(text, kind: kind)
         } catch {
-            logger.warning("stored policy does not parse; ignored", metadata: ["error": "\(error.message)"])
-            return nil
+            logger.error("stored policy does not parse; denying everything in its place", metadata: ["error": "\(error.message)"])
+            return Self.denyAll(kind)
         }
+    }
+
+    static func denyAll(_ kind: PolicyKind) -> PolicyDocument {
+        // A literal that parses for identity and session policies alike.
+        try! PolicyDocument.parse(#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#, kind: kind)
     }
 }

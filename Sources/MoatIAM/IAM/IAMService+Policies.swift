@@ -128,7 +128,8 @@ extension IAMService {
 
     func deletePolicy(_ input: IAM.DeletePolicyRequest, context: OperationContext) async throws {
         let policy = try await existingPolicy(arn: input.policyArn)
-        switch try await store.deleteManagedPolicy(id: policy.id) {
+        let arn = IAMArn.policy(accountId: accountId, path: policy.path, name: policy.name)
+        switch try await store.deleteManagedPolicy(id: policy.id, arn: arn) {
         case .deleted: return
         case .conflict("attachments"):
             throw ServiceError(IAM.Errors.deleteConflict, "Cannot delete a policy attached to entities.")
@@ -216,7 +217,9 @@ extension IAMService {
     func attachUserPolicy(_ input: IAM.AttachUserPolicyRequest, context: OperationContext) async throws {
         let user = try await existingUser(input.userName)
         let policy = try await attachablePolicy(arn: input.policyArn)
-        try await store.attach(policyId: policy.id, to: .user(id: user.id))
+        guard try await store.attach(policyId: policy.id, to: .user(id: user.id), limit: Self.managedPoliciesPerEntity) else {
+            throw ServiceError(IAM.Errors.limitExceeded, "Cannot exceed quota for PoliciesPerUser: \(Self.managedPoliciesPerEntity)")
+        }
     }
 
     func detachUserPolicy(_ input: IAM.DetachUserPolicyRequest, context: OperationContext) async throws {
@@ -238,7 +241,9 @@ extension IAMService {
     func attachRolePolicy(_ input: IAM.AttachRolePolicyRequest, context: OperationContext) async throws {
         let role = try await existingRole(input.roleName)
         let policy = try await attachablePolicy(arn: input.policyArn)
-        try await store.attach(policyId: policy.id, to: .role(id: role.id))
+        guard try await store.attach(policyId: policy.id, to: .role(id: role.id), limit: Self.managedPoliciesPerEntity) else {
+            throw ServiceError(IAM.Errors.limitExceeded, "Cannot exceed quota for PoliciesPerRole: \(Self.managedPoliciesPerEntity)")
+        }
     }
 
     func detachRolePolicy(_ input: IAM.DetachRolePolicyRequest, context: OperationContext) async throws {

@@ -8,7 +8,7 @@ extension IAMService {
     static let sessionDurationRange = 3600...43200
 
     func createRole(_ input: IAM.CreateRoleRequest, context: OperationContext) async throws -> IAM.CreateRoleResponse {
-        try PolicyText.check(input.assumeRolePolicyDocument, kind: .trust)
+        try checkTrustPolicy(input.assumeRolePolicyDocument)
         let duration = input.maxSessionDuration ?? 3600
         guard Self.sessionDurationRange.contains(duration) else {
             throw ServiceError(
@@ -62,7 +62,7 @@ extension IAMService {
 
     func updateAssumeRolePolicy(_ input: IAM.UpdateAssumeRolePolicyRequest, context: OperationContext) async throws {
         var role = try await existingRole(input.roleName)
-        try PolicyText.check(input.policyDocument, kind: .trust)
+        try checkTrustPolicy(input.policyDocument)
         role.trustPolicy = input.policyDocument
         try await store.updateRole(role)
     }
@@ -95,6 +95,13 @@ extension IAMService {
         let page = try Page(marker: input.marker, maxItems: input.maxItems)
         let (items, marker) = page.cut(role.tags.filter { $0.key.lowercased() > (page.after ?? "") }) { $0.key.lowercased() }
         return IAM.ListRoleTagsResponse(tags: items.map(\.shape), isTruncated: marker != nil, marker: marker)
+    }
+
+    private func checkTrustPolicy(_ text: String) throws {
+        try PolicyText.check(text, kind: .trust)
+        if PolicyText.size(text) > Self.trustPolicyBytes {
+            throw ServiceError(IAM.Errors.limitExceeded, "Cannot exceed quota for ACLSizePerRole: \(Self.trustPolicyBytes)")
+        }
     }
 
     func existingRole(_ name: String) async throws -> RoleRecord {

@@ -11,6 +11,10 @@ struct IAMService: IAMOperations {
     static let accessKeysPerUser = 2
     static let versionsPerManagedPolicy = 5
     static let tagsPerEntity = 50
+    /// Managed policies attached to one user or role (AWS's default quota).
+    static let managedPoliciesPerEntity = 10
+    /// A role's trust policy, counted without whitespace (AWS's default `ACLSizePerRole`).
+    static let trustPolicyBytes = 2048
     static let maximumItems = 1000
     static let defaultItems = 100
     /// Policy sizes, counted without whitespace as IAM counts them.
@@ -219,11 +223,11 @@ struct IAMService: IAMOperations {
         )
     }
 
-    /// A permissions boundary must be an existing managed policy of the account.
+    /// A permissions boundary must be an existing managed policy of the account; its canonical ARN is kept.
     func checkedBoundary(_ arn: String?) async throws -> String? {
         guard let arn else { return nil }
-        _ = try await existingPolicy(arn: arn)
-        return arn
+        let policy = try await existingPolicy(arn: arn)
+        return IAMArn.policy(accountId: accountId, path: policy.path, name: policy.name)
     }
 
     func checkedTags(_ tags: [IAM.Tag]) throws -> [TagRecord] {

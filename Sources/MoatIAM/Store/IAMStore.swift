@@ -175,6 +175,8 @@ struct IAMStore: Sendable {
         let sealed = try secretBox.seal(Data(key.secretAccessKey.utf8), context: "iam.access-key:\(key.id)").base64EncodedString()
         return try await write { db in
             if let userId = key.userId {
+                // The owner's row is locked so that two concurrent calls cannot both pass the count (PostgreSQL).
+                _ = try await db.select().column("id").from("iam_users").where("id", .equal, userId).for(.update).first()
                 let count = try await db.raw("SELECT COUNT(*) AS n FROM iam_access_keys WHERE user_id = \(bind: userId)")
                     .first()?.decode(column: "n", as: Int.self) ?? 0
                 if count >= limit { return false }
@@ -346,9 +348,18 @@ struct IAMStore: Sendable {
         ).all().map(Self.managedPolicy)
     }
 
-    func deleteManagedPolicy(id: String) async throws -> DeleteOutcome {
+    /// Deletes a managed policy that is neither attached nor anyone's permissions boundary and has one version.
+    func deleteManagedPolicy(id: String, arn: String) async throws -> DeleteOutcome {
         try await write { db in
             if try await Self.exists(db, "SELECT 1 FROM iam_attachments WHERE policy_id = \(bind: id)") { return .conflict("attachments") }
+            let isBoundary = try await Self.exists(
+                db,
+                """
+                SELECT 1 FROM iam_users WHERE permissions_boundary = \(bind: arn)
+                UNION ALL SELECT 1 FROM iam_roles WHERE permissions_boundary = \(bind: arn)
+                """
+            )
+            if isBoundary { return .conflict("attachments") }
             let versions = try await db.raw("SELECT COUNT(*) AS n FROM iam_policy_versions WHERE policy_id = \(bind: id)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
             if versions > 1 { return .conflict("versions") }
@@ -366,6 +377,7 @@ struct IAMStore: Sendable {
     /// Adds a version unless the policy already has `limit` versions.
     func addPolicyVersion(policyId: String, document: String, setAsDefault: Bool, at date: Date, limit: Int) async throws -> VersionOutcome {
         try await write { db in
+            _ = try await db.select().column("id").from("iam_policies").where("id", .equal, policyId).for(.update).first()
             let count = try await db.raw("SELECT COUNT(*) AS n FROM iam_policy_versions WHERE policy_id = \(bind: policyId)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
             if count >= limit { return .limitExceeded }
@@ -421,18 +433,28 @@ struct IAMStore: Sendable {
 
     // MARK: attachments
 
-    func attach(policyId: String, to owner: PolicyOwner) async throws {
+    /// Attaches a managed policy unless the owner already has `limit` attached.
+    /// - Returns: false when the limit was reached.
+    func attach(policyId: String, to owner: PolicyOwner, limit: Int) async throws -> Bool {
         try await write { db in
+            let table = owner.type == "user" ? "iam_users" : "iam_roles"
+            _ = try await db.select().column("id").from(table).where("id", .equal, owner.id).for(.update).first()
             let present = try await Self.exists(
                 db,
                 "SELECT 1 FROM iam_attachments WHERE owner_type = \(bind: owner.type) AND owner_id = \(bind: owner.id) AND policy_id = \(bind: policyId)"
             )
-            if present { return }
+            if present { return true }
+            let count = try await db.raw(
+                "SELECT COUNT(*) AS n FROM iam_attachments WHERE owner_type = \(bind: owner.type) AND owner_id = \(bind: owner.id)"
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+            if count >= limit { return false }
             try await db.raw(
                 "INSERT INTO iam_attachments (owner_type, owner_id, policy_id) VALUES (\(bind: owner.type), \(bind: owner.id), \(bind: policyId))"
             ).run()
+            return true
         }
     }
+
 
     /// - Returns: false when the policy was not attached.
     func detach(policyId: String, from owner: PolicyOwner) async throws -> Bool {

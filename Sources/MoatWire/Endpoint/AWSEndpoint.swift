@@ -160,6 +160,7 @@ public struct AWSEndpoint: Sendable {
             "aws:RequestedRegion": [configuration.region],
         ]
         if let agent = request.header("User-Agent") { keys["aws:UserAgent"] = [agent] }
+        keys.merge(target.context) { _, operation in operation }
         var decision = try await authorizer.authorize(
             AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys, resourcePolicy: target.resourcePolicy)
         )
@@ -170,7 +171,8 @@ public struct AWSEndpoint: Sendable {
         case .explicitDeny(let policyType):
             throw ServiceError(
                 service.binding.accessDenied,
-                "User: \(principal.arn) is not authorized to perform: \(action) on resource: \(resource) with an explicit deny in an \(policyType)"
+                "User: \(principal.arn) is not authorized to perform: \(action) on resource: \(resource) "
+                    + "with an explicit deny in \(Self.article(for: policyType)) \(policyType)"
             )
         case .implicitDeny(let reason):
             throw ServiceError(
@@ -178,6 +180,12 @@ public struct AWSEndpoint: Sendable {
                 "User: \(principal.arn) is not authorized to perform: \(action) on resource: \(resource) because \(reason)"
             )
         }
+    }
+
+    /// "an identity-based policy", "a permissions boundary", as AWS's messages read.
+    static func article(for noun: String) -> String {
+        guard let first = noun.lowercased().first else { return "a" }
+        return "aeiou".contains(first) ? "an" : "a"
     }
 
     static func describe(_ error: DecodingError) -> String {
