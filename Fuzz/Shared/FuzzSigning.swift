@@ -51,8 +51,10 @@ enum FuzzSigner {
     ///   - now: The signing instant.
     static func sign(_ request: FuzzRequest, service: String, now: Date = FuzzIdentity.now) -> FuzzRequest {
         var signed = request
-        signed.headers = request.headers.filter { !replacedHeaders.contains(asciiLowercase($0.name)) }
-        if !signed.headers.contains(where: { asciiLowercase($0.name) == "host" }) {
+        signed.headers = request.headers.filter { header in
+            !replacedHeaders.contains { SigV4Canonical.headerName(header.name, equals: Array($0.utf8)) }
+        }
+        if !signed.headers.contains(where: { SigV4Canonical.headerName($0.name, equals: Array("host".utf8)) }) {
             signed.headers.insert((name: "Host", value: "localhost:4566"), at: 0)
         }
         let amzDate = SigV4Date.formatBasic(Int(now.timeIntervalSince1970))

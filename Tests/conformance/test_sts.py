@@ -16,10 +16,12 @@ from moat_support import (
     Creds,
     Role,
     User,
+    allow,
     arn,
     aws_error,
     make_role,
     make_user,
+    make_user_with_policy,
     utc_now,
 )
 
@@ -138,3 +140,17 @@ def test_get_session_token_acts_as_the_user(root_iam: Any, sts_client: Callable[
     identity = sts_client(Creds.from_sts(credentials)).get_caller_identity()
     assert identity["Arn"] == user.arn
     assert identity["UserId"] == user.user_id
+
+
+def test_session_token_credentials_cannot_call_iam_without_mfa(
+    root_iam: Any, sts_client: Callable[..., Any], iam_client: Callable[..., Any]
+) -> None:
+    # STS API Reference, GetSessionToken: "You cannot call any IAM API operations unless MFA authentication
+    # information is included in the request."
+    user = make_user_with_policy(root_iam, "session-admin", allow("iam:*"))
+    iam_client(user.creds).list_users()
+    session = Creds.from_sts(sts_client(user.creds).get_session_token(DurationSeconds=900)["Credentials"])
+    with aws_error("AccessDenied", 403, "iam:ListUsers"):
+        iam_client(session).list_users()
+    with aws_error("AccessDenied", 403, "GetSessionToken"):
+        sts_client(session).get_session_token()

@@ -10,6 +10,14 @@ struct IAMAuthorizer: RequestAuthorizing {
     let logger: Logger
 
     func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationDecision {
+        // AWS: credentials from GetSessionToken without MFA cannot call IAM, and of STS only AssumeRole and
+        // GetCallerIdentity (GetCallerIdentity needs no authorization at all).
+        if request.principal.kind == .userSession {
+            let action = request.action.lowercased()
+            if action.hasPrefix("iam:") || (action.hasPrefix("sts:") && action != "sts:assumerole") {
+                return .implicitDeny(reason: "credentials from GetSessionToken without MFA cannot perform \(request.action)")
+            }
+        }
         let policies = try await cachedPolicies(request.principal)
         // A role's trust policy is the resource policy of `sts:AssumeRole`; one that does not parse trusts no one.
         let resourceKind: PolicyKind = request.action.lowercased().hasPrefix("sts:assumerole") ? .trust : .resource
