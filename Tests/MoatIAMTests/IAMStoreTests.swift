@@ -189,11 +189,11 @@ struct IAMStoreTests {
                 secretAccessKey: "s",
                 principal: Principal(kind: .root, accountId: "1", arn: "a", userId: "1", entityName: nil, entityArn: "a", accessKeyId: "AKIACACHED0000000000")
             )
-            store.cache.store(credential, readAt: store.cache.epoch)
-            #expect(store.cache.credential("AKIACACHED0000000000") != nil)
+            store.cache.store(credential, for: .credential("AKIACACHED0000000000"), readAt: store.cache.epoch)
+            #expect(store.cache.value(.credential("AKIACACHED0000000000"), as: SigningCredential.self) != nil)
             try await store.insertUser(Self.user("erin"))
             #expect(try await store.generation() == before + 1)
-            #expect(store.cache.credential("AKIACACHED0000000000") == nil)
+            #expect(store.cache.value(.credential("AKIACACHED0000000000"), as: SigningCredential.self) == nil)
         }
     }
 
@@ -206,8 +206,8 @@ struct IAMStoreTests {
             secretAccessKey: "s",
             principal: Principal(kind: .root, accountId: "1", arn: "a", userId: "1", entityName: nil, entityArn: "a", accessKeyId: "AKIASTALE00000000000")
         )
-        cache.store(credential, readAt: epoch)
-        #expect(cache.credential("AKIASTALE00000000000") == nil)
+        cache.store(credential, for: .credential("AKIASTALE00000000000"), readAt: epoch)
+        #expect(cache.value(.credential("AKIASTALE00000000000"), as: SigningCredential.self) == nil)
     }
 
     @Test func anotherNodesChangeIsSeenAfterTheRefreshInterval() async throws {
@@ -218,11 +218,11 @@ struct IAMStoreTests {
             secretAccessKey: "s",
             principal: Principal(kind: .root, accountId: "1", arn: "a", userId: "1", entityName: nil, entityArn: "a", accessKeyId: "AKIAREMOTE0000000000")
         )
-        cache.store(credential, readAt: cache.epoch)
+        cache.store(credential, for: .credential("AKIAREMOTE0000000000"), readAt: cache.epoch)
         try await cache.synchronize { 1 }
-        #expect(cache.credential("AKIAREMOTE0000000000") != nil)
+        #expect(cache.value(.credential("AKIAREMOTE0000000000"), as: SigningCredential.self) != nil)
         try await cache.synchronize { 2 }
-        #expect(cache.credential("AKIAREMOTE0000000000") == nil)
+        #expect(cache.value(.credential("AKIAREMOTE0000000000"), as: SigningCredential.self) == nil)
     }
 
     @Test(arguments: [PolicyKind.identity, .session])

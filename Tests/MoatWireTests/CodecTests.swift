@@ -181,3 +181,40 @@ struct ValidationTests {
         #expect(validator.violations(of: .object(["Name": .string("abc")]), shape: "CreateThingRequest").isEmpty)
     }
 }
+
+@Suite("wire helpers")
+struct WireHelperTests {
+    @Test(arguments: [
+        ("X-Amz-Target", "x-amz-target", true), ("Host", "HOST", true), ("Host", "Hosts", false), ("a[", "A{", false),
+        ("X-Amz-Date", "X-Amz-Datf", false), ("", "", true),
+    ])
+    func headerNamesIgnoreASCIICase(lhs: String, rhs: String, equal: Bool) {
+        #expect(HeaderName.equal(lhs, rhs) == equal)
+    }
+
+    @Test(arguments: [(0.0, "1970-01-01T00:00:00Z"), (1_800_000_000.9, "2027-01-15T08:00:00Z"), (951_782_400, "2000-02-29T00:00:00Z")])
+    func timestampsAreISO8601InUTC(seconds: Double, text: String) {
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: seconds)) == text)
+    }
+}
+
+@Suite("form encoding and request ids")
+struct FormAndIdTests {
+    @Test(arguments: [
+        ("a%20b", "a b"), ("a+b", "a b"), ("%E2%9C%93", "✓"), ("100%", "100%"), ("%zz", "%zz"), ("%4", "%4"), ("%ff", "\u{FFFD}"),
+        ("plain", "plain"),
+    ])
+    func unescapesLikeBrowsersAndBotocore(_ text: String, _ expected: String) {
+        #expect(FormEncoding.unescape(Array(text.utf8)) == expected)
+    }
+
+    @Test func requestIdsAreVersionFourUUIDs() {
+        let ids = (0..<100).map { _ in RequestId.make() }
+        #expect(Set(ids).count == 100)
+        for id in ids {
+            #expect(UUID(uuidString: id) != nil)
+            #expect(id == id.lowercased())
+            #expect(Array(id)[14] == "4")
+        }
+    }
+}

@@ -40,13 +40,9 @@ struct IAMAuthorizer: RequestAuthorizing {
 
     /// The policies of a caller, from the node's cache when IAM has not changed since they were read.
     func cachedPolicies(_ principal: Principal) async throws -> ApplicablePolicies {
-        try await store.cache.synchronize(generation: store.generation)
         let key = "\(principal.kind.rawValue):\(principal.entityName ?? ""):\(principal.sessionId ?? "")"
-        if let cached = store.cache.policies(key) { return cached }
-        let epoch = store.cache.epoch
-        let policies = try await applicablePolicies(principal)
-        store.cache.store(policies, for: key, readAt: epoch)
-        return policies
+        return try await store.cache.readThrough(.policies(key), generation: store.generation) { try await applicablePolicies(principal) }
+            ?? ApplicablePolicies()
     }
 
     struct ApplicablePolicies: Sendable {

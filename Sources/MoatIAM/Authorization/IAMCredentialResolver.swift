@@ -7,12 +7,7 @@ struct IAMCredentialResolver: CredentialResolving {
     let accountId: String
 
     func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential? {
-        try await store.cache.synchronize(generation: store.generation)
-        if let cached = store.cache.credential(accessKeyId) { return cached }
-        let epoch = store.cache.epoch
-        guard let credential = try await lookUp(accessKeyId) else { return nil }
-        store.cache.store(credential, readAt: epoch)
-        return credential
+        try await store.cache.readThrough(.credential(accessKeyId), generation: store.generation) { try await lookUp(accessKeyId) }
     }
 
     /// Long-term keys' last use, written at most once per ``AccessKeyUsage/interval`` per key so that signed requests

@@ -48,7 +48,10 @@ struct IAMStore: Sendable {
     }
 
     func user(named name: String) async throws -> UserRecord? {
-        try await database.sql.raw("SELECT * FROM iam_users WHERE name_key = \(bind: name.lowercased())").first().map(Self.user)
+        let key = name.lowercased()
+        return try await cache.readThrough(.user(key), generation: generation) {
+            try await database.sql.raw("SELECT * FROM iam_users WHERE name_key = \(bind: key)").first().map(Self.user)
+        }
     }
 
     func user(id: String) async throws -> UserRecord? {
@@ -119,7 +122,10 @@ struct IAMStore: Sendable {
     }
 
     func role(named name: String) async throws -> RoleRecord? {
-        try await database.sql.raw("SELECT * FROM iam_roles WHERE name_key = \(bind: name.lowercased())").first().map(Self.role)
+        let key = name.lowercased()
+        return try await cache.readThrough(.role(key), generation: generation) {
+            try await database.sql.raw("SELECT * FROM iam_roles WHERE name_key = \(bind: key)").first().map(Self.role)
+        }
     }
 
     func role(id: String) async throws -> RoleRecord? {

@@ -134,8 +134,8 @@ extension AWSEndpoint {
     /// The service named by the request's SigV4 credential scope, if it carries one.
     static func signingService(of request: WireRequest, parameters: [(String, String)]) -> String? {
         let credential: Substring
-        if let authorization = request.header("Authorization"), let range = authorization.range(of: "Credential=") {
-            credential = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
+        if let authorization = request.header("Authorization"), let start = Self.end(of: "Credential=", in: authorization) {
+            credential = authorization[start...].prefix { $0 != "," && $0 != " " }
         } else if let value = parameters.first(where: { $0.0 == "X-Amz-Credential" })?.1 {
             credential = Substring(value)
         } else {
@@ -143,5 +143,23 @@ extension AWSEndpoint {
         }
         let scope = credential.split(separator: "/")
         return scope.count == 5 ? String(scope[3]) : nil
+    }
+
+    /// The index just past the first occurrence of `needle` in `text`.
+    private static func end(of needle: String, in text: String) -> String.Index? {
+        let pattern = Array(needle.utf8)
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            var probe = index
+            var matched = 0
+            while matched < pattern.count, probe != bytes.endIndex, bytes[probe] == pattern[matched] {
+                matched += 1
+                probe = bytes.index(after: probe)
+            }
+            if matched == pattern.count { return probe }
+            index = bytes.index(after: index)
+        }
+        return nil
     }
 }

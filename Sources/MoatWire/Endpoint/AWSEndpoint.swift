@@ -54,7 +54,7 @@ public struct AWSEndpoint: Sendable {
 
     /// Answers one request. Never throws: every failure becomes the AWS error of the service's protocol.
     public func handle(_ request: WireRequest, logger: Logger) async -> WireResponse {
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestId.make()
         var logger = logger
         logger[metadataKey: "request.id"] = "\(requestId)"
         let started = ContinuousClock.now

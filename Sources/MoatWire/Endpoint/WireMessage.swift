@@ -1,4 +1,3 @@
-import Foundation
 /// An HTTP request as the AWS endpoint sees it, independent of the server library.
 public struct WireRequest: Sendable {
     public var method: String
@@ -22,7 +21,7 @@ public struct WireRequest: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { HeaderName.equal($0.name, name) }?.value
     }
 }
 
@@ -39,6 +38,25 @@ public struct WireResponse: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { HeaderName.equal($0.name, name) }?.value
+    }
+}
+
+/// Header names compare without regard to ASCII case (RFC 9110); Foundation's locale-aware comparison is needlessly slow.
+enum HeaderName {
+    static func equal(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                if a | 0x20 != b | 0x20 { return false }
+                // Only letters may differ by the case bit.
+                if !((a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z")) { return false }
+            default: return false
+            }
+        }
     }
 }
