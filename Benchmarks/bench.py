@@ -241,6 +241,7 @@ def signed_request(port: int, access_key_id: str, secret: str, service: str, bod
 
 
 GET_USER_BODY = "Action=GetUser&Version=2010-05-08"
+GET_NAMED_USER_BODY = f"Action=GetUser&UserName={BENCH_USER}&Version=2010-05-08"
 GET_CALLER_IDENTITY_BODY = "Action=GetCallerIdentity&Version=2011-06-15"
 
 
@@ -374,21 +375,25 @@ def first_line(command: list[str]) -> str:
     return (completed.stdout or completed.stderr).strip().splitlines()[0] if (completed.stdout or completed.stderr).strip() else "unknown"
 
 
-def source_facts(repo: Path, binary: Path, note: str | None) -> dict[str, Any]:
-    commit = first_line(["git", "-C", str(repo), "rev-parse", "HEAD"])
+def source_facts(repo: Path, binary: Path, commit: str | None, note: str | None) -> dict[str, Any]:
+    """What was measured: the given commit, else the repository's HEAD and whether its sources had uncommitted changes."""
+    modified = dt.datetime.fromtimestamp(binary.stat().st_mtime, dt.timezone.utc)
+    facts: dict[str, Any] = {
+        "binary": str(binary),
+        "binary_built": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "binary_mib": round(binary.stat().st_size / 1024 / 1024, 1),
+    }
+    if commit:
+        return facts | {"commit": commit, "sources_modified": False, "note": note or "built from that commit"}
+    if note:
+        return facts | {"commit": "unknown", "sources_modified": False, "note": note}
+    head = first_line(["git", "-C", str(repo), "rev-parse", "HEAD"])
     dirty = subprocess.run(
         ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no", "--", "Sources", "Package.swift"],
         capture_output=True, text=True, timeout=30,
     ).stdout.strip()
-    modified = dt.datetime.fromtimestamp(binary.stat().st_mtime, dt.timezone.utc)
-    return {
-        "commit": commit,
-        "sources_modified": bool(dirty),
-        "binary": str(binary),
-        "binary_built": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "binary_mib": round(binary.stat().st_size / 1024 / 1024, 1),
-        "note": note or ("working tree of the commit" + (" with uncommitted changes under Sources/" if dirty else "")),
-    }
+    note = "the working tree at that commit" + (", with uncommitted changes under Sources/" if dirty else "")
+    return facts | {"commit": head, "sources_modified": bool(dirty), "note": note}
 
 
 def readiness(binary: Path, data_root: Path, existing_dir: Path, starts: int, out_dir: Path) -> dict[str, Any]:
@@ -429,8 +434,9 @@ def run(args: argparse.Namespace) -> int:
 
     summary: dict[str, Any] = {
         "date": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "invocation": args.invocation or "Benchmarks/bench.py " + " ".join(sys.argv[1:]),
         "machine": machine_facts(),
-        "source": source_facts(Path(args.repo), binary, args.source_note),
+        "source": source_facts(Path(args.repo), binary, args.commit, args.source_note),
         "settings": {
             "connections": settings.connections, "threads": settings.threads, "duration_s": settings.duration,
             "warmup_s": settings.warmup, "rounds": args.rounds, "starts": args.starts, "idle_s": args.idle,
@@ -455,8 +461,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         if args.diagnose:
             scenarios += [
-                Scenario("getuser-root", "IAM GetUser, SigV4 by the root key",
-                         lambda: signed_request(port, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY, "iam", GET_USER_BODY)),
+                Scenario("getuser-root", "IAM GetUser of the IAM user (UserName given), SigV4 by the root key",
+                         lambda: signed_request(port, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY, "iam", GET_NAMED_USER_BODY)),
                 Scenario("callerid-user", "STS GetCallerIdentity, SigV4 by the IAM user",
                          lambda: signed_request(port, key_id, secret, "sts", GET_CALLER_IDENTITY_BODY)),
                 Scenario("callerid-root", "STS GetCallerIdentity, SigV4 by the root key",
@@ -597,7 +603,8 @@ def write_results_md(results_dir: Path, results_md: Path) -> None:
         f"| **Throughput ratio** GetUser / health | **{f['ratio']:.2f}** | ≥ {TARGET_RATIO} | {verdict(f['ratio_met'])} |",
         f"| Server CPU per request (health / GetUser) | {health['cpu_us_per_request']} µs / {getuser['cpu_us_per_request']} µs | | |",
         f"| Readiness, spawn → first 200, fresh data dir (median of {latest['readiness']['fresh']['starts']}) | "
-        f"{f['ready_fresh_ms']:.0f} ms (min {latest['readiness']['fresh']['min_ms']:.0f}, max {latest['readiness']['fresh']['max_ms']:.0f}) "
+        f"{f['ready_fresh_ms']:.0f} ms (min {latest['readiness']['fresh']['min_ms']:.0f}, "
+        f"max {latest['readiness']['fresh']['max_ms']:.0f}) "
         f"| ≤ {TARGET_READY_MS:.0f} ms | {verdict(f['ready_fresh_ms'] <= TARGET_READY_MS)} |",
         f"| Readiness, existing data dir (median of {latest['readiness']['existing']['starts']}) | "
         f"{f['ready_existing_ms']:.0f} ms (min {latest['readiness']['existing']['min_ms']:.0f}, "
@@ -608,6 +615,10 @@ def write_results_md(results_dir: Path, results_md: Path) -> None:
         f"| RSS after the load and {settings['idle_s']} s idle | {f['rss_idle_mib']} MiB (peak {latest['rss_peak_mib']} MiB, "
         f"{latest['threads']} threads) | ≤ {TARGET_RSS_MIB:.0f} MiB | {verdict(f['rss_idle_mib'] <= TARGET_RSS_MIB)} |",
     ]
+    notes = sorted((results_dir / stamp).glob("*.md"))
+    if notes:
+        links = ", ".join(f"[`results/{stamp}/{note.name}`](results/{stamp}/{note.name})" for note in notes)
+        lines += ["", f"Notes on this run: {links}."]
     extra = [name for name in f["scenarios"] if name not in ("health", "getuser")]
     if extra:
         lines += [
@@ -627,10 +638,13 @@ def write_results_md(results_dir: Path, results_md: Path) -> None:
         "",
         "## Reproduce",
         "",
+        f"This run: `{latest.get('invocation', 'Benchmarks/run.sh')}`. In general:",
+        "",
         "```sh",
-        "Benchmarks/run.sh                  # installs wrk and the Python packages, builds the release binary if stale, runs",
-        "Benchmarks/run.sh --diagnose       # adds GetUser by root and GetCallerIdentity (user, root) to the load phase",
-        "MOAT_BINARY=path/to/moat Benchmarks/run.sh   # benchmarks an existing binary instead of building",
+        "Benchmarks/run.sh                          # the working tree: installs wrk and boto3, builds in release if stale, runs",
+        "MOAT_BENCH_COMMIT=<rev> Benchmarks/run.sh  # exactly one commit, built apart from the repository's .build",
+        "Benchmarks/run.sh --diagnose               # adds GetUser by root and GetCallerIdentity (IAM user, root)",
+        "MOAT_BINARY=path/to/moat Benchmarks/run.sh # an existing binary",
         "```",
         "",
         "## All runs",
@@ -659,6 +673,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="the moat executable to benchmark")
     parser.add_argument("--repo", default=str(REPO_ROOT), help="the repository the binary was built from (for the commit)")
+    parser.add_argument("--invocation", help="the command that started this run, recorded to reproduce it")
+    parser.add_argument("--commit", help="the commit the binary was built from (default: the repository's HEAD)")
     parser.add_argument("--source-note", help="how the binary was built, when not from the repository's working tree")
     parser.add_argument("--results", default=str(BENCH_DIR / "results"), help="where run directories go")
     parser.add_argument("--results-md", default=str(BENCH_DIR / "RESULTS.md"), help="the summary to rewrite")

@@ -4,9 +4,13 @@
 # Benchmarks/results/<timestamp>/ and rewrites Benchmarks/RESULTS.md.
 #
 # Usage: Benchmarks/run.sh [bench.py options]      (Benchmarks/run.sh --help lists them)
-# Environment:
-#   MOAT_BINARY=path         benchmark this executable instead of building (.build/release/moat)
-#   MOAT_BENCH_SOURCE=text   how that executable was built, recorded in RESULTS.md (default: the working tree)
+# Which binary (the first that applies):
+#   MOAT_BINARY=path          benchmark this executable; MOAT_BENCH_SOURCE (text) and MOAT_BENCH_SOURCE_COMMIT (a
+#                             commit) say what it was built from, for RESULTS.md
+#   MOAT_BENCH_COMMIT=rev     build exactly this commit (git archive, so uncommitted changes are left out) in release,
+#                             in MOAT_BENCH_BUILD_DIR (default $TMPDIR/moat-bench-build, kept for incremental builds);
+#                             does not touch the repository's .build
+#   (neither)                 the repository's working tree: .build/release/moat, rebuilt when a source is newer
 set -euo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,9 +32,50 @@ fi
 # 2. boto3 / botocore, pinned by the conformance suite.
 python="$("$repo/scripts/conformance-venv.sh" | tail -n 1)"
 
-# 3. The release binary: reused when it is newer than every source file, else rebuilt (slow on few cores).
+for argument in "$@"; do
+    if [[ "$argument" == "-h" || "$argument" == "--help" ]]; then
+        exec "$python" "$bench/bench.py" --help
+    fi
+done
+
+# 3. The release binary.
+commit=""
+source_note=""
 if [[ -n "${MOAT_BINARY:-}" ]]; then
     binary="$MOAT_BINARY"
+    commit="${MOAT_BENCH_SOURCE_COMMIT:-}"
+    source_note="${MOAT_BENCH_SOURCE:-given by MOAT_BINARY}"
+elif [[ -n "${MOAT_BENCH_COMMIT:-}" ]]; then
+    commit="$(git -C "$repo" rev-parse --verify "${MOAT_BENCH_COMMIT}^{commit}")"
+    build_dir="${MOAT_BENCH_BUILD_DIR:-${TMPDIR:-/tmp}/moat-bench-build}"
+    stage="$(mktemp -d "${TMPDIR:-/tmp}/moat-bench-stage.XXXXXX")"
+    trap 'rm -rf "$stage"' EXIT
+    git -C "$repo" archive "$commit" | tar -x -C "$stage"
+    if [[ ! -f "$stage/Package.resolved" && -f "$repo/Package.resolved" ]]; then
+        cp "$repo/Package.resolved" "$stage/Package.resolved"   # not committed: pin what the working tree resolved
+    fi
+    # Copy only what differs, so that unchanged files keep their times and the build stays incremental.
+    mkdir -p "$build_dir"
+    while IFS= read -r -d '' file; do
+        if [[ -L "$stage/$file" ]]; then
+            if [[ ! -L "$build_dir/$file" || "$(readlink "$stage/$file")" != "$(readlink "$build_dir/$file")" ]]; then
+                mkdir -p "$(dirname "$build_dir/$file")"
+                cp -P --remove-destination "$stage/$file" "$build_dir/$file"
+            fi
+        elif [[ -L "$build_dir/$file" ]] || ! cmp -s "$stage/$file" "$build_dir/$file"; then
+            mkdir -p "$(dirname "$build_dir/$file")"
+            cp --remove-destination "$stage/$file" "$build_dir/$file"
+        fi
+    done < <(cd "$stage" && find . ! -type d -print0)
+    while IFS= read -r -d '' file; do
+        [[ -e "$stage/$file" || -L "$stage/$file" ]] || rm -f "$build_dir/$file"
+    done < <(cd "$build_dir" && find . -path ./.build -prune -o ! -type d -print0)
+    rm -rf "$stage"
+    trap - EXIT
+    echo "building commit ${commit:0:12} in release in $build_dir…" >&2
+    (cd "$build_dir" && swift build -c release --product moat)
+    binary="$(cd "$build_dir" && swift build -c release --show-bin-path)/moat"
+    source_note="git archive of the commit, swift build -c release"
 else
     binary="$repo/.build/release/moat"
     stale=""
@@ -51,11 +96,18 @@ if [[ ! -x "$binary" ]]; then
 fi
 
 # 4. The benchmark. bench.py stops every server it starts; the trap forwards an interruption to it.
-source_note=()
-if [[ -n "${MOAT_BENCH_SOURCE:-}" ]]; then
-    source_note=(--source-note "$MOAT_BENCH_SOURCE")
+if [[ -n "${MOAT_BINARY:-}" ]]; then
+    invocation="MOAT_BINARY=$MOAT_BINARY Benchmarks/run.sh"
+elif [[ -n "${MOAT_BENCH_COMMIT:-}" ]]; then
+    invocation="MOAT_BENCH_COMMIT=$commit Benchmarks/run.sh"
+else
+    invocation="Benchmarks/run.sh"
 fi
-"$python" "$bench/bench.py" --binary "$binary" --repo "$repo" "${source_note[@]}" "$@" &
+[[ $# -gt 0 ]] && invocation+=" $*"
+source_args=(--invocation "$invocation")
+[[ -n "$commit" ]] && source_args+=(--commit "$commit")
+[[ -n "$source_note" ]] && source_args+=(--source-note "$source_note")
+"$python" "$bench/bench.py" --binary "$binary" --repo "$repo" "${source_args[@]}" "$@" &
 driver=$!
 trap 'kill -TERM "$driver" 2> /dev/null || true; wait "$driver" 2> /dev/null || true; exit 130' INT TERM HUP
 status=0
