@@ -218,3 +218,34 @@ struct FormAndIdTests {
         }
     }
 }
+
+@Suite("XML escaping")
+struct XMLEscapeTests {
+    @Test(arguments: [
+        ("plain", "plain"), ("a&b<c>\"'", "a&amp;b&lt;c&gt;&quot;&apos;"), ("line\nbreak\ttab\rcr", "line\nbreak\ttab&#xD;cr"),
+        ("\u{01}x\u{1F}", "\u{FFFD}x\u{FFFD}"), ("\u{FFFE}\u{FFFF}é", "\u{FFFD}\u{FFFD}é"),
+    ])
+    func producesWellFormedXML(_ text: String, _ expected: String) {
+        #expect(QueryResponseWriter.escape(text) == expected)
+    }
+}
+
+@Suite("timestamps out of range")
+struct TimestampRangeTests {
+    @Test(arguments: ["1e400", "1e300", "-1e300", "253402300800", "NaN"])
+    func epochSecondsOutsideFourDigitYearsAreRefused(_ text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test func farDatesAreWrittenWithoutTrapping() {
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: 1e300)) == "9999-12-31T23:59:59Z")
+        #expect(Timestamp.iso8601(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
+    }
+
+    @Test func aJSONTimestampOutOfRangeIsAValidationError() throws {
+        let codec = JSONShapeCodec(schema: TestModels.schema)
+        let shape = try #require(TestModels.schema["CreateThingRequest"])
+        let json = try JSONParser.parse(Array(#"{"Name":"abc","When":1e400}"#.utf8))
+        #expect(throws: CodecError.self) { try codec.decodeStructure(json, shape: shape, path: "") }
+    }
+}

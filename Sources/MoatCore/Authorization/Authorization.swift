@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A question for IAM policy evaluation: may this principal perform this action on this resource?
 public struct AuthorizationRequest: Sendable {
     public let principal: Principal
@@ -9,13 +11,23 @@ public struct AuthorizationRequest: Sendable {
     public let context: [String: [String]]
     /// The resource's own policy (a role's trust policy, a function's policy), when it has one.
     public let resourcePolicy: String?
+    /// The time of the request, for date conditions.
+    public let now: Date
 
-    public init(principal: Principal, action: String, resource: String, context: [String: [String]], resourcePolicy: String? = nil) {
+    public init(
+        principal: Principal,
+        action: String,
+        resource: String,
+        context: [String: [String]],
+        resourcePolicy: String? = nil,
+        now: Date
+    ) {
         self.principal = principal
         self.action = action
         self.resource = resource
         self.context = context
         self.resourcePolicy = resourcePolicy
+        self.now = now
     }
 }
 

@@ -22,7 +22,6 @@ struct IAMAuthorizer: RequestAuthorizing {
         // A role's trust policy is the resource policy of `sts:AssumeRole`; one that does not parse trusts no one.
         let resourceKind: PolicyKind = request.action.lowercased().hasPrefix("sts:assumerole") ? .trust : .resource
         let resourcePolicy = request.resourcePolicy.flatMap { try? PolicyDocument.parse($0, kind: resourceKind) }
-        let now = request.context["aws:CurrentTime"]?.first.flatMap { try? Date($0, strategy: .iso8601) } ?? Date()
         return PolicyEvaluator.evaluate(
             EvaluationInput(
                 principal: PrincipalInfo(request.principal),
@@ -33,7 +32,7 @@ struct IAMAuthorizer: RequestAuthorizing {
                 permissionsBoundary: policies.boundary,
                 sessionPolicies: policies.session,
                 resourcePolicy: resourcePolicy,
-                now: now
+                now: request.now
             )
         )
     }

@@ -13,7 +13,7 @@ extension AWSEndpoint {
             payloadSHA256: SigV4Request.payloadSHA256(of: request.body),
             now: now
         )
-        let verifier = SigV4Verifier(allowedSkew: configuration.allowedClockSkew)
+        let verifier = SigV4Verifier(allowedSkew: configuration.allowedClockSkew, signingKeys: signingKeys)
         do {
             let verified = try await verifier.verify(
                 signed,

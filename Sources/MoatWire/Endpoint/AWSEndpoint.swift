@@ -29,6 +29,7 @@ public struct AWSEndpoint: Sendable {
     let authorizer: any RequestAuthorizing
     let clock: @Sendable () -> Date
     let metrics: RequestMetrics
+    let signingKeys = SigV4SigningKeyCache()
 
     /// - Parameters:
     ///   - services: the services to serve.
@@ -162,7 +163,14 @@ public struct AWSEndpoint: Sendable {
         if let agent = request.header("User-Agent") { keys["aws:UserAgent"] = [agent] }
         keys.merge(target.context) { _, operation in operation }
         var decision = try await authorizer.authorize(
-            AuthorizationRequest(principal: principal, action: action, resource: resource, context: keys, resourcePolicy: target.resourcePolicy)
+            AuthorizationRequest(
+                principal: principal,
+                action: action,
+                resource: resource,
+                context: keys,
+                resourcePolicy: target.resourcePolicy,
+                now: context.now
+            )
         )
         if target.isAllowedUnlessDenied, case .implicitDeny = decision { decision = .allow }
         switch decision {

@@ -63,8 +63,10 @@ struct JSONShapeCodec {
             else { throw .typeMismatch(path: path, expected: "a number", value: text) }
             return .double(number)
         case (.timestamp, .number(let text)):
-            guard let seconds = Double(text) else { throw .typeMismatch(path: path, expected: "a timestamp", value: text) }
-            return .timestamp(Date(timeIntervalSince1970: seconds))
+            guard let date = Double(text).flatMap(Timestamp.date(epochSeconds:)) else {
+                throw .typeMismatch(path: path, expected: "a timestamp", value: text)
+            }
+            return .timestamp(date)
         case (.timestamp, .string(let text)):
             guard let date = Timestamp.parse(text) else { throw .typeMismatch(path: path, expected: "a timestamp", value: text) }
             return .timestamp(date)

@@ -80,6 +80,12 @@ struct QueryResponseWriter {
     }
 
     static func escape(_ text: String) -> String {
+        // Fast path: nothing to escape (0xEF starts U+FFFE and U+FFFF, which XML forbids).
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == 0xEF })
+        {
+            return text
+        }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -90,6 +96,9 @@ struct QueryResponseWriter {
             case "\"": result += "&quot;"
             case "'": result += "&apos;"
             case "\r": result += "&#xD;"
+            case "\n", "\t": result.unicodeScalars.append(scalar)
+            // Characters XML 1.0 cannot carry at all, even as references, become U+FFFD.
+            case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": result += "\u{FFFD}"
             default: result.unicodeScalars.append(scalar)
             }
         }

@@ -17,10 +17,15 @@ public struct SigV4Verifier: Sendable {
 
     /// How far the request date may be from now, either way.
     public var allowedSkew: TimeInterval
+    /// Derived signing keys, kept across requests when given.
+    public var signingKeys: SigV4SigningKeyCache?
 
-    /// - Parameter allowedSkew: How far the request date may be from now, either way (AWS: 300 seconds).
-    public init(allowedSkew: TimeInterval = SigV4Verifier.defaultAllowedSkew) {
+    /// - Parameters:
+    ///   - allowedSkew: How far the request date may be from now, either way (AWS: 300 seconds).
+    ///   - signingKeys: Where to keep derived signing keys, so that a key signing many requests a day derives once.
+    public init(allowedSkew: TimeInterval = SigV4Verifier.defaultAllowedSkew, signingKeys: SigV4SigningKeyCache? = nil) {
         self.allowedSkew = allowedSkew
+        self.signingKeys = signingKeys
     }
 
     /// Verifies a request's signature.
@@ -48,7 +53,9 @@ public struct SigV4Verifier: Sendable {
 
         let canonicalURI = SigV4Canonical.canonicalURI(rawPath: request.rawPath)
         let canonicalHeaders = SigV4Canonical.canonicalHeaders(signedHeaders: signed.signedHeaders, headers: request.headers)
-        let key = SigV4Signing.signingKey(secretAccessKey: credential.secretAccessKey, scope: signed.credential)
+        let key =
+            signingKeys?.key(secretAccessKey: credential.secretAccessKey, scope: signed.credential)
+            ?? SigV4Signing.signingKey(secretAccessKey: credential.secretAccessKey, scope: signed.credential)
         let payloads = payloadCandidates(of: request, parameters: parameters, isPresigned: signed.isPresigned)
         var matched: PayloadCandidate?
         for candidate in payloads {
