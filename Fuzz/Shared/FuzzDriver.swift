@@ -16,6 +16,8 @@ enum FuzzDriver {
             print("usage: \(CommandLine.arguments.first ?? "harness") FILE|DIRECTORY…  (replays inputs through the harness)")
             return 64
         }
+        // `MOAT_FUZZ_REPEAT=n` runs each input n times (to measure speed or memory growth).
+        let repetitions = max(1, Int(ProcessInfo.processInfo.environment["MOAT_FUZZ_REPEAT"] ?? "") ?? 1)
         var count = 0
         for argument in arguments {
             guard let files = inputFiles(at: argument) else {
@@ -27,7 +29,7 @@ enum FuzzDriver {
                     print("cannot read \(file)")
                     return 66
                 }
-                body(Array(data))
+                for _ in 0..<repetitions { body(Array(data)) }
                 count += 1
             }
         }
@@ -39,7 +41,7 @@ enum FuzzDriver {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
         guard isDirectory.boolValue else { return [path] }
-        guard let names = FileManager.default.subpathsOfDirectory(atPath: path) as [String]? else { return nil }
+        guard let names = try? FileManager.default.subpathsOfDirectory(atPath: path) else { return nil }
         return names.sorted().compactMap { name in
             let full = (path as NSString).appendingPathComponent(name)
             var nested: ObjCBool = false
@@ -75,7 +77,44 @@ enum FuzzDriver {
         file: StaticString = #fileID,
         line: UInt = #line
     ) {
-        if !condition() { fatalError("invariant failed: \(message())", file: file, line: line) }
+        if !condition() { fatalError("invariant failed: \(printable(message()))", file: file, line: line) }
+    }
+
+    /// The text with control characters other than newlines escaped, so that a report prints whole.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 && scalar != "\n" || scalar.value == 0x7F {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `MOAT_FUZZ_VERBOSE=1` prints what the harness sees (for replaying one input while debugging).
+    static let verbose = !(ProcessInfo.processInfo.environment["MOAT_FUZZ_VERBOSE"] ?? "").isEmpty
+
+    static func trace(_ message: @autoclosure () -> String) {
+        if verbose { print(message()) }
+    }
+
+    /// Findings already reported whose invariant fuzzing may step over: `MOAT_FUZZ_ALLOW=id,id`.
+    static let allowed: Set<String> = Set(
+        (ProcessInfo.processInfo.environment["MOAT_FUZZ_ALLOW"] ?? "").split(separator: ",").map(String.init)
+    )
+
+    /// Like ``require(_:_:file:line:)``, for an invariant that a known finding `id` breaks: it holds unless
+    /// `MOAT_FUZZ_ALLOW` names `id`, so that a long run can go on looking for other failures.
+    static func require(
+        known id: String,
+        _ condition: @autoclosure () -> Bool,
+        _ message: @autoclosure () -> String,
+        file: StaticString = #fileID,
+        line: UInt = #line
+    ) {
+        if !allowed.contains(id) { require(condition(), "[\(id)] \(message())", file: file, line: line) }
     }
 
     /// The input as text, invalid UTF-8 repaired, as a server framework hands header and query text to Moat.

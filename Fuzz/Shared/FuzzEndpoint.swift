@@ -63,12 +63,49 @@ struct FuzzEndpoint: Sendable {
         )
         let endpoint = endpoint
         let logger = logger
-        return FuzzDriver.wait { await endpoint.handle(wire, logger: logger) }
+        let response = FuzzDriver.wait { await endpoint.handle(wire, logger: logger) }
+        FuzzDriver.trace(
+            "\(request.method) \(request.path)?\(request.query) -> \(response.status) \(FuzzDriver.text(response.body.prefix(400)))"
+        )
+        return response
+    }
+
+    /// The error codes of a refused signature, in the json and query protocols.
+    static let signatureErrors: Set<String> = [
+        "IncompleteSignatureException", "InvalidSignatureException", "UnrecognizedClientException",
+        "MissingAuthenticationTokenException", "ExpiredTokenException", "IncompleteSignature", "SignatureDoesNotMatch",
+        "InvalidClientTokenId", "MissingAuthenticationToken", "ExpiredToken",
+    ]
+
+    /// The error code when the response refuses the request's signature, else nil.
+    static func signatureRefusal(_ response: WireResponse) -> String? {
+        if let code = response.header("x-amzn-ErrorType"), signatureErrors.contains(code) { return code }
+        let text = FuzzDriver.text(response.body)
+        guard let start = text.range(of: "<Code>"), let end = text.range(of: "</Code>", range: start.upperBound..<text.endIndex) else {
+            return nil
+        }
+        let code = String(text[start.upperBound..<end.lowerBound])
+        return signatureErrors.contains(code) ? code : nil
+    }
+
+    /// A request the harness signed verifies, unless its query string also carries presigned-URL parameters (two
+    /// ways of authenticating, which AWS refuses).
+    static func requireVerified(_ response: WireResponse, query: String) {
+        guard let code = signatureRefusal(response) else { return }
+        FuzzDriver.require(
+            SigV4PresignedQuery.isPresigned(rawQuery: query),
+            "a correctly signed request was refused with \(code): \(FuzzDriver.text(response.body))"
+        )
     }
 
     /// What holds for every response, whatever the request: a real status that is not an internal failure, a request
     /// id, and a JSON body that parses when the response says it is JSON.
-    static func check(_ response: WireResponse) {
+    ///
+    /// - Parameters:
+    ///   - response: The response.
+    ///   - unwritableTimestamps: The request's input holds timestamps no text form can write (the known finding
+    ///     `timestamp-range` then explains a body that is not JSON).
+    static func check(_ response: WireResponse, unwritableTimestamps: Bool = false) {
         FuzzDriver.require((200..<600).contains(response.status), "status \(response.status)")
         FuzzDriver.require(response.status != internalError.httpStatus, "internal failure: \(FuzzDriver.text(response.body))")
         FuzzDriver.require(response.header("x-amzn-RequestId") != nil, "response without a request id")
@@ -77,11 +114,78 @@ struct FuzzEndpoint: Sendable {
             do {
                 _ = try JSONParser.parse(response.body)
             } catch {
-                FuzzDriver.require(false, "response body is not JSON (\(error.reason)): \(FuzzDriver.text(response.body))")
+                let message = "response body is not JSON (\(error.reason)): \(FuzzDriver.text(response.body))"
+                if unwritableTimestamps { FuzzDriver.require(known: "timestamp-range", false, message) }
+                FuzzDriver.require(unwritableTimestamps, message)
             }
         }
         if response.status >= 400, contentType.contains("json") {
             FuzzDriver.require(response.header("x-amzn-ErrorType") != nil, "JSON error without x-amzn-ErrorType")
+        }
+    }
+}
+
+/// How decoded values are compared after a round trip through an encoder.
+enum FuzzCompare {
+    /// Timestamps the protocols' text forms can write: years 1 to 9999.
+    static let writableSeconds: ClosedRange<Double> = -62_135_596_800...253_402_300_799
+
+    /// Whether `decoded` is `original` after encoding and decoding again: equal, except that NaN equals NaN and a
+    /// timestamp may lose its fraction of a second (ISO 8601 and HTTP dates are written to the second).
+    static func same(_ original: WireValue, _ decoded: WireValue) -> Bool {
+        switch (original, decoded) {
+        case (.double(let a), .double(let b)):
+            return a == b || (a.isNaN && b.isNaN)
+        case (.timestamp(let a), .timestamp(let b)):
+            let x = a.timeIntervalSince1970
+            let y = b.timeIntervalSince1970
+            return x == y || abs(x - y) < 1
+        case (.list(let a), .list(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { same($0, $1) }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count && a.allSatisfy { key, value in b[key].map { same(value, $0) } ?? false }
+        default:
+            return original == decoded
+        }
+    }
+
+    /// The first day of the Gregorian calendar, 1582-10-15: Foundation's ISO 8601 and HTTP-date parsers read earlier
+    /// dates on the Julian calendar.
+    static let gregorianStart: Double = -12_219_292_800
+
+    /// Requires `decoded` to be `original` after a round trip (see ``same(_:_:)``); a difference in a timestamp before
+    /// the Gregorian calendar is the known finding `timestamp-julian`.
+    static func requireSame(
+        _ original: WireValue,
+        _ decoded: WireValue,
+        _ message: @autoclosure () -> String,
+        file: StaticString = #fileID,
+        line: UInt = #line
+    ) {
+        guard !same(original, decoded) else { return }
+        if hasTimestamp(original, where: { $0 < gregorianStart }) {
+            FuzzDriver.require(known: "timestamp-julian", false, message(), file: file, line: line)
+        } else {
+            FuzzDriver.require(false, message(), file: file, line: line)
+        }
+    }
+
+    static func hasTimestamp(_ value: WireValue, where predicate: (Double) -> Bool) -> Bool {
+        switch value {
+        case .timestamp(let date): return predicate(date.timeIntervalSince1970)
+        case .list(let items): return items.contains { hasTimestamp($0, where: predicate) }
+        case .object(let members): return members.values.contains { hasTimestamp($0, where: predicate) }
+        default: return false
+        }
+    }
+
+    /// Whether a value holds a timestamp that no text form can write (not a number, infinite, or beyond year 9999).
+    static func hasUnwritableTimestamp(_ value: WireValue) -> Bool {
+        switch value {
+        case .timestamp(let date): return !writableSeconds.contains(date.timeIntervalSince1970)
+        case .list(let items): return items.contains(where: hasUnwritableTimestamp)
+        case .object(let members): return members.values.contains(where: hasUnwritableTimestamp)
+        default: return false
         }
     }
 }

@@ -32,6 +32,8 @@ struct FuzzCredentials: CredentialResolving {
     func credential(forAccessKeyId accessKeyId: String) async throws -> SigningCredential? {
         accessKeyId == FuzzIdentity.accessKeyId ? FuzzIdentity.credential : nil
     }
+
+    func recordUse(of accessKeyId: String, service: String, region: String, at date: Date) async {}
 }
 
 /// Signs fuzzed requests so that they get past SigV4 verification and reach decoding.
@@ -62,16 +64,11 @@ enum FuzzSigner {
 
         var names: [String] = []
         for header in signed.headers {
-            let name = asciiLowercase(header.name)
+            let name = signedName(header.name)
             guard isListable(name), !names.contains(name) else { continue }
             names.append(name)
         }
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        if names.count > SigV4AuthorizationHeader.maximumSignedHeaders {
-            names = Array(names.filter { $0 == "host" || $0 == "x-amz-date" }
-                + names.filter { $0 != "host" && $0 != "x-amz-date" }.prefix(SigV4AuthorizationHeader.maximumSignedHeaders - 2))
-            names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        }
+        names = signable(names)
 
         let scope = SigV4Credential(
             accessKeyId: FuzzIdentity.accessKeyId,
@@ -100,6 +97,22 @@ enum FuzzSigner {
         return signed
     }
 
+    /// The header names to sign, sorted: `host` and `x-amz-date`, then others while `SignedHeaders` stays within
+    /// the limits on its count and on the `Authorization` header's length.
+    static func signable(_ names: [String]) -> [String] {
+        let required = ["host", "x-amz-date"].filter(names.contains)
+        var chosen = required
+        var length = required.reduce(0) { $0 + $1.utf8.count + 1 }
+        for name in names where !required.contains(name) {
+            guard chosen.count < SigV4AuthorizationHeader.maximumSignedHeaders,
+                length + name.utf8.count + 1 <= SigV4AuthorizationHeader.maximumLength / 2
+            else { break }
+            chosen.append(name)
+            length += name.utf8.count + 1
+        }
+        return chosen.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
     /// A header name that survives `SignedHeaders=a;b;c` inside the `Authorization` header.
     static func isListable(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy { byte in
@@ -107,7 +120,11 @@ enum FuzzSigner {
         }
     }
 
-    static func asciiLowercase(_ text: String) -> String {
-        String(decoding: text.utf8.map(SigV4Canonical.asciiLowercase), as: UTF8.self)
+    /// A received header name as `SignedHeaders` lists it: surrounding whitespace trimmed, ASCII lowercased.
+    static func signedName(_ name: String) -> String {
+        var bytes = name.utf8[...]
+        while let first = bytes.first, SigV4Canonical.isWhitespace(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, SigV4Canonical.isWhitespace(last) { bytes = bytes.dropLast() }
+        return String(decoding: bytes.map(SigV4Canonical.asciiLowercase), as: UTF8.self)
     }
 }
