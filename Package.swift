@@ -140,7 +140,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "MoatFuzzSigV4", dependencies: ["MoatWire", "MoatCore"], path: "Fuzz/SigV4", swiftSettings: swiftSettings),
-        .executableTarget(name: "MoatFuzzPolicy", dependencies: ["MoatPolicy", "MoatCore"], path: "Fuzz/Policy", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MoatFuzzPolicy",
+            dependencies: ["MoatPolicy", "MoatCore"],
+            path: "Fuzz/Policy",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MoatWireTests",
