@@ -28,51 +28,13 @@ enum PolicyDate {
 
     /// `date` in the form AWS gives `aws:CurrentTime`: `2024-03-05T10:20:30Z`.
     static func iso8601(_ date: Date) -> String {
-        let total = Int64(date.timeIntervalSince1970.rounded(.down))
-        var days = total / 86_400
-        var secondsOfDay = total % 86_400
-        if secondsOfDay < 0 {
-            secondsOfDay += 86_400
-            days -= 1
-        }
-        let (year, month, day) = civil(fromDays: days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):"
-            + "\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return seconds > 0 ? "9999-12-31T23:59:59Z" : "0001-01-01T00:00:00Z" }
+        return CivilDate.iso8601(epochSeconds: Int64(seconds))
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 
-    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 
     private struct DateReader {
         let scalars: [Unicode.Scalar]
@@ -106,11 +68,11 @@ enum PolicyDate {
                 guard let value = digits(2), (1...12).contains(value) else { return nil }
                 month = value
                 if consume("-") {
-                    guard let value = digits(2), value >= 1, value <= PolicyDate.daysInMonth(year: year, month: month) else { return nil }
+                    guard let value = digits(2), value >= 1, value <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
                     day = value
                 }
             }
-            var seconds = Double(PolicyDate.days(year: year, month: month, day: day) * 86_400)
+            var seconds = Double(CivilDate.days(year: year, month: month, day: day) * 86_400)
             if isAtEnd { return seconds }
             guard consume("T") || consume("t"), let hour = digits(2), hour < 24, consume(":"), let minute = digits(2), minute < 60 else {
                 return nil

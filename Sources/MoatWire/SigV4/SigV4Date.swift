@@ -1,3 +1,5 @@
+import MoatCore
+
 /// Reads and writes the two date forms SigV4 accepts, by hand: no formatter, no locale, no time zone database.
 enum SigV4Date {
     /// Parses ISO 8601 basic format `yyyyMMdd'T'HHmmss'Z'` (`20260101T000000Z`) as UTC seconds since 1970.
@@ -12,11 +14,10 @@ enum SigV4Date {
 
     /// Formats UTC seconds since 1970 as `yyyyMMdd'T'HHmmss'Z'`.
     static func formatBasic(_ seconds: Int) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civil(fromDays: days)
-        return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2)
-            + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2) + "Z"
+        let (days, secondOfDay) = CivilDate.split(epochSeconds: Int64(seconds))
+        let (year, month, day) = CivilDate.civil(fromDays: days)
+        return CivilDate.pad(year, 4) + CivilDate.pad(month, 2) + CivilDate.pad(day, 2) + "T" + CivilDate.pad(secondOfDay / 3600, 2)
+            + CivilDate.pad(secondOfDay / 60 % 60, 2) + CivilDate.pad(secondOfDay % 60, 2) + "Z"
     }
 
     /// Parses an HTTP `Date` header (RFC 1123 / RFC 9110 IMF-fixdate, `Thu, 01 Jan 2026 12:00:00 GMT`), also with a
@@ -53,42 +54,14 @@ enum SigV4Date {
     }
 
     private static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int? {
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= Int(CivilDate.daysInMonth(year: Int64(year), month: Int64(month))),
             hour < 24, minute < 60, second < 60
         else { return nil }
-        return days(fromCivilYear: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        return Int(CivilDate.days(year: Int64(year), month: Int64(month), day: Int64(day))) * 86_400 + hour * 3600 + minute * 60 + second
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-    private static func days(fromCivilYear year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 
-    /// The inverse of `days(fromCivilYear:month:day:)` (H. Hinnant's `civil_from_days`).
-    private static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 
     private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
         guard !digits.isEmpty, digits.count <= 9 else { return nil }
@@ -100,10 +73,6 @@ enum SigV4Date {
         return value
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 }

@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import MoatCore
 
 /// Timestamp formats of the AWS protocols: ISO 8601 (query, rest-json bodies' strings), epoch seconds (json).
 enum Timestamp {
@@ -20,13 +16,7 @@ enum Timestamp {
     /// `2026-01-02T03:04:05Z`, as AWS writes timestamps in XML.
     static func iso8601(_ date: Date) -> String {
         let clamped = min(max(date.timeIntervalSince1970, validSeconds.lowerBound), validSeconds.upperBound)
-        var seconds = time_t(clamped.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
-        let year = String(parts.tm_year + 1900)
-        return String(repeating: "0", count: max(0, 4 - year.count)) + "\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        return CivilDate.iso8601(epochSeconds: Int64(clamped.rounded(.down)))
     }
 
     static func httpDate(_ date: Date) -> String {
