@@ -2,7 +2,8 @@
 # Runs every test of Moat on a fresh machine:
 #   1. checks that the generated code matches the pinned botocore models;
 #   2. builds Moat and runs the Swift tests, the store suites against SQLite and a PostgreSQL this script starts;
-#   3. runs the conformance suite (boto3, the AWS CLI, requests) against the real `moat` binary.
+#   3. replays the fuzz corpora through the harnesses;
+#   4. runs the conformance suite (boto3, the AWS CLI, requests) against the real `moat` binary.
 # Everything it needs (PostgreSQL, Python packages) it installs itself.
 set -euo pipefail
 
@@ -25,6 +26,9 @@ export MOAT_REQUIRE_POSTGRES=1
 step "Swift tests"
 swift build --build-tests
 swift test --skip-build
+
+step "fuzz corpora replay (regression inputs of the libFuzzer harnesses)"
+scripts/fuzz.sh --replay --no-build
 
 step "conformance suite"
 python="$(scripts/conformance-venv.sh | tail -n 1)"
