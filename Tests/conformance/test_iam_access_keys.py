@@ -10,6 +10,7 @@ from moat_support import (
     ACCESS_KEY_ID_PATTERN,
     SECRET_ACCESS_KEY_PATTERN,
     Creds,
+    MoatServer,
     arn,
     aws_error,
     make_user,
@@ -113,3 +114,18 @@ def test_last_use_of_a_key_is_recorded(root_iam: Any, sts_client: Callable[..., 
     assert after["ServiceName"] == "iam"
     assert after["Region"] == "us-east-1"
     assert "LastUsedDate" in after
+
+
+def test_no_secret_reaches_the_log(start_moat: Callable[..., MoatServer]) -> None:
+    server = start_moat(extra_args=("--log-level", "trace"))
+    root_iam = server.iam()
+    user = make_user(root_iam, "quiet")
+    assert user.creds is not None
+    server.sts(user.creds).get_caller_identity()
+    session = server.sts(user.creds).get_session_token(DurationSeconds=900)["Credentials"]
+    with aws_error("SignatureDoesNotMatch", 403):
+        server.sts(Creds(user.creds.access_key_id, "x" * 40)).get_caller_identity()
+    log = server.output()
+    assert "request answered" in log, "the trace log should record requests"
+    for secret in (user.creds.secret_access_key, session["SecretAccessKey"], session["SessionToken"]):
+        assert secret not in log
