@@ -249,3 +249,19 @@ struct TimestampRangeTests {
         #expect(throws: CodecError.self) { try codec.decodeStructure(json, shape: shape, path: "") }
     }
 }
+
+@Suite("timestamps in the Gregorian calendar")
+struct GregorianTimestampTests {
+    @Test(arguments: ["1013-01-01T00:00:00Z", "0003-01-01T00:00:00Z", "2026-11-21T20:00:00Z", "1582-10-10T12:00:00Z"])
+    func isoTimestampsRoundTripBeforeAndAfter1582(_ text: String) throws {
+        let date = try #require(Timestamp.parse(text))
+        #expect(Timestamp.iso8601(date) == text)
+    }
+
+    @Test func httpDatesAreWrittenByHand() throws {
+        #expect(Timestamp.httpDate(Date(timeIntervalSince1970: 1_767_225_600)) == "Thu, 01 Jan 2026 00:00:00 GMT")
+        #expect(Timestamp.httpDate(Date(timeIntervalSince1970: 0)) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        let parsed = try #require(Timestamp.parse("Thu, 01 Jan 2026 00:00:00 GMT"))
+        #expect(parsed.timeIntervalSince1970 == 1_767_225_600)
+    }
+}

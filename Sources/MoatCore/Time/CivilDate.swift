@@ -50,4 +50,90 @@ package enum CivilDate {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
+
+    /// Seconds since 1970 of an ISO 8601 date in the W3C profile, read in the proleptic Gregorian calendar (as AWS
+    /// reads them; Foundation's parser switches to the Julian calendar before 1582): `2024-03`, `2024-03-05`,
+    /// `2024-03-05T10:20`, `2024-03-05T10:20:30`, `2024-03-05T10:20:30.123`, each time optionally followed by `Z`,
+    /// `±hh`, `±hhmm` or `±hh:mm` (UTC when absent). Nil for anything else.
+    package static func iso8601Seconds(_ text: String) -> Double? {
+        var reader = DateReader(scalars: Array(text.unicodeScalars))
+        return reader.read()
+    }
+
+    private struct DateReader {
+        let scalars: [Unicode.Scalar]
+        var index = 0
+
+        mutating func digits(_ count: Int) -> Int64? {
+            guard index + count <= scalars.count else { return nil }
+            var value: Int64 = 0
+            for offset in 0..<count {
+                let scalar = scalars[index + offset]
+                guard scalar.value >= 0x30, scalar.value <= 0x39 else { return nil }
+                value = value * 10 + Int64(scalar.value - 0x30)
+            }
+            index += count
+            return value
+        }
+
+        mutating func consume(_ scalar: Unicode.Scalar) -> Bool {
+            guard index < scalars.count, scalars[index] == scalar else { return false }
+            index += 1
+            return true
+        }
+
+        var isAtEnd: Bool { index == scalars.count }
+
+        mutating func read() -> Double? {
+            guard let year = digits(4) else { return nil }
+            var month: Int64 = 1
+            var day: Int64 = 1
+            if consume("-") {
+                guard let value = digits(2), (1...12).contains(value) else { return nil }
+                month = value
+                if consume("-") {
+                    guard let value = digits(2), value >= 1, value <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+                    day = value
+                }
+            }
+            var seconds = Double(CivilDate.days(year: year, month: month, day: day) * 86_400)
+            if isAtEnd { return seconds }
+            guard consume("T") || consume("t"), let hour = digits(2), hour < 24, consume(":"), let minute = digits(2), minute < 60 else {
+                return nil
+            }
+            seconds += Double(hour * 3600 + minute * 60)
+            if consume(":") {
+                guard let second = digits(2), second < 60 else { return nil }
+                seconds += Double(second)
+                if consume(".") {
+                    let start = index
+                    var fraction = "0."
+                    while index < scalars.count, scalars[index].value >= 0x30, scalars[index].value <= 0x39 {
+                        fraction.unicodeScalars.append(scalars[index])
+                        index += 1
+                    }
+                    guard index > start, let value = Double(fraction) else { return nil }
+                    seconds += value
+                }
+            }
+            if isAtEnd || ((consume("Z") || consume("z")) && isAtEnd) { return seconds }
+            let sign: Double
+            if consume("+") {
+                sign = 1
+            } else if consume("-") {
+                sign = -1
+            } else {
+                return nil
+            }
+            guard let offsetHours = digits(2), offsetHours < 24 else { return nil }
+            var offsetMinutes: Int64 = 0
+            if !isAtEnd {
+                _ = consume(":")
+                guard let value = digits(2), value < 60 else { return nil }
+                offsetMinutes = value
+            }
+            guard isAtEnd else { return nil }
+            return seconds - sign * Double(offsetHours * 3600 + offsetMinutes * 60)
+        }
+    }
 }

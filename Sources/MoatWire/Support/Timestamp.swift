@@ -19,25 +19,25 @@ enum Timestamp {
         return CivilDate.iso8601(epochSeconds: Int64(clamped.rounded(.down)))
     }
 
+    /// `Thu, 01 Jan 2026 00:00:00 GMT` (RFC 9110 IMF-fixdate), in the proleptic Gregorian calendar.
     static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        let clamped = min(max(date.timeIntervalSince1970, validSeconds.lowerBound), validSeconds.upperBound)
+        let (days, secondOfDay) = CivilDate.split(epochSeconds: Int64(clamped.rounded(.down)))
+        let (year, month, day) = CivilDate.civil(fromDays: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        return "\(weekday), \(CivilDate.pad(day, 2)) \(months[Int(month - 1)]) \(CivilDate.pad(year, 4)) "
+            + "\(CivilDate.pad(secondOfDay / 3600, 2)):\(CivilDate.pad(secondOfDay / 60 % 60, 2)):\(CivilDate.pad(secondOfDay % 60, 2)) GMT"
     }
 
-    /// Parses the timestamp forms clients send: ISO 8601 with or without fraction, epoch seconds, HTTP dates.
+    /// Parses the timestamp forms clients send: epoch seconds, ISO 8601 (proleptic Gregorian), HTTP dates.
     static func parse(_ text: String) -> Date? {
         if let seconds = Double(text) { return date(epochSeconds: seconds) }
-        let parsed = (try? Date(text, strategy: .iso8601))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        if let parsed { return date(epochSeconds: parsed.timeIntervalSince1970) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text).flatMap { date(epochSeconds: $0.timeIntervalSince1970) }
+        if let seconds = CivilDate.iso8601Seconds(text) ?? SigV4Date.parseHTTPDate(text).map(Double.init) {
+            return date(epochSeconds: seconds)
+        }
+        return nil
     }
 
     static func epochSeconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
