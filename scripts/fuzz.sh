@@ -151,10 +151,12 @@ for target in "${TARGETS[@]}"; do
     flags+=(${MOAT_FUZZ_FLAGS:-})
 
     echo "fuzzing $target for ${SECONDS_PER_TARGET}s (log: $log)…"
+    started=$SECONDS
     set +e
     ASAN_OPTIONS="$FUZZ_ASAN_OPTIONS" "$BIN/$product" "${flags[@]}" "$corpus" > "$log" 2>&1
     rc=$?
     set -e
+    elapsed=$(( SECONDS - started > 0 ? SECONDS - started : 1 ))
     if [[ $rc -eq 0 || "$KEEP_GOING" == 1 ]]; then
         echo "checking $target's corpus for leaks…"
         set +e
@@ -173,7 +175,7 @@ for target in "${TARGETS[@]}"; do
     if [[ -z "$executions" ]]; then
         # Stopped by a crash before the final statistics, or fork mode: take the last status line.
         executions=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
-        rate=$(grep -oE 'exec/s: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+        [[ -n "$executions" ]] && rate=$(( executions / elapsed ))
     fi
     corpus_size=$(find "$corpus" -type f | wc -l)
     crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
@@ -181,7 +183,8 @@ for target in "${TARGETS[@]}"; do
     if [[ $crashes -gt 0 ]]; then
         crashed=1
         echo "  $target: $crashes crash(es); inputs in $artifacts, report in $log:"
-        grep -m1 -E 'invariant failed|Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" | cut -c1-300 | sed 's/^/    /' || true
+        grep -m1 -E 'invariant failed|Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" \
+            | cut -c1-300 | sed 's/^/    /' || true
     fi
     summary+=("$(printf '%-9s executions %-10s exec/s %-7s corpus %-6s crashes %s' \
         "$target" "${executions:-?}" "${rate:-?}" "$corpus_size" "$crashes")")

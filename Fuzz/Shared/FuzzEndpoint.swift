@@ -1,4 +1,6 @@
 // Shared by the protocol harnesses (each target directory links this file); see Fuzz/README.md.
+// The @testable imports need a build with testing enabled: debug builds, and the fuzz build of scripts/fuzz.sh.
+#if DEBUG || MOAT_FUZZING
 import CoreMetrics
 import Foundation
 import Logging
@@ -100,12 +102,7 @@ struct FuzzEndpoint: Sendable {
 
     /// What holds for every response, whatever the request: a real status that is not an internal failure, a request
     /// id, and a JSON body that parses when the response says it is JSON.
-    ///
-    /// - Parameters:
-    ///   - response: The response.
-    ///   - unwritableTimestamps: The request's input holds timestamps no text form can write (the known finding
-    ///     `timestamp-range` then explains a body that is not JSON).
-    static func check(_ response: WireResponse, unwritableTimestamps: Bool = false) {
+    static func check(_ response: WireResponse) {
         FuzzDriver.require((200..<600).contains(response.status), "status \(response.status)")
         FuzzDriver.require(response.status != internalError.httpStatus, "internal failure: \(FuzzDriver.text(response.body))")
         FuzzDriver.require(response.header("x-amzn-RequestId") != nil, "response without a request id")
@@ -114,9 +111,7 @@ struct FuzzEndpoint: Sendable {
             do {
                 _ = try JSONParser.parse(response.body)
             } catch {
-                let message = "response body is not JSON (\(error.reason)): \(FuzzDriver.text(response.body))"
-                if unwritableTimestamps { FuzzDriver.require(known: "timestamp-range", false, message) }
-                FuzzDriver.require(unwritableTimestamps, message)
+                FuzzDriver.require(false, "response body is not JSON (\(error.reason)): \(FuzzDriver.text(response.body))")
             }
         }
         if response.status >= 400, contentType.contains("json") {
@@ -149,12 +144,7 @@ enum FuzzCompare {
         }
     }
 
-    /// The first day of the Gregorian calendar, 1582-10-15: Foundation's ISO 8601 and HTTP-date parsers read earlier
-    /// dates on the Julian calendar.
-    static let gregorianStart: Double = -12_219_292_800
-
-    /// Requires `decoded` to be `original` after a round trip (see ``same(_:_:)``); a difference in a timestamp before
-    /// the Gregorian calendar is the known finding `timestamp-julian`.
+    /// Requires `decoded` to be `original` after a round trip (see ``same(_:_:)``).
     static func requireSame(
         _ original: WireValue,
         _ decoded: WireValue,
@@ -162,21 +152,12 @@ enum FuzzCompare {
         file: StaticString = #fileID,
         line: UInt = #line
     ) {
-        guard !same(original, decoded) else { return }
-        if hasTimestamp(original, where: { $0 < gregorianStart }) {
-            FuzzDriver.require(known: "timestamp-julian", false, message(), file: file, line: line)
-        } else {
-            FuzzDriver.require(false, message(), file: file, line: line)
-        }
+        FuzzDriver.require(same(original, decoded), message(), file: file, line: line)
     }
 
-    static func hasTimestamp(_ value: WireValue, where predicate: (Double) -> Bool) -> Bool {
-        switch value {
-        case .timestamp(let date): return predicate(date.timeIntervalSince1970)
-        case .list(let items): return items.contains { hasTimestamp($0, where: predicate) }
-        case .object(let members): return members.values.contains { hasTimestamp($0, where: predicate) }
-        default: return false
-        }
+    /// Decoders accept only timestamps the text forms can write: a request with any other is a validation error.
+    static func requireWritableTimestamps(_ value: WireValue, file: StaticString = #fileID, line: UInt = #line) {
+        FuzzDriver.require(!hasUnwritableTimestamp(value), "a decoder accepted an unwritable timestamp: \(value)", file: file, line: line)
     }
 
     /// Whether a value holds a timestamp that no text form can write (not a number, infinite, or beyond year 9999).
@@ -189,3 +170,4 @@ enum FuzzCompare {
         }
     }
 }
+#endif

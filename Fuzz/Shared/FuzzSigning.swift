@@ -1,4 +1,6 @@
 // Shared by the harnesses that sign requests (each target directory links this file); see Fuzz/README.md.
+// The @testable imports need a build with testing enabled: debug builds, and the fuzz build of scripts/fuzz.sh.
+#if DEBUG || MOAT_FUZZING
 import Foundation
 import MoatCore
 @testable import MoatWire
@@ -128,3 +130,4 @@ enum FuzzSigner {
         return String(decoding: bytes.map(SigV4Canonical.asciiLowercase), as: UTF8.self)
     }
 }
+#endif

@@ -1,3 +1,5 @@
+// The @testable imports need a build with testing enabled: debug builds, and the fuzz build of scripts/fuzz.sh.
+#if DEBUG || MOAT_FUZZING
 import Foundation
 import MoatCore
 @testable import MoatWire
@@ -210,6 +212,9 @@ struct SigV4Fuzz: Sendable {
         return presigned
     }
 }
+#else
+import Foundation
+#endif
 
 #if MOAT_FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -217,11 +222,19 @@ public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CI
     SigV4Fuzz.shared.run(FuzzDriver.bytes(data, size))
     return 0
 }
-#else
+#elseif DEBUG
 @main
 enum SigV4Replay {
     static func main() {
         exit(FuzzDriver.replay(Array(CommandLine.arguments.dropFirst()), SigV4Fuzz.shared.run))
+    }
+}
+#else
+@main
+enum SigV4Replay {
+    static func main() {
+        FileHandle.standardError.write(Data("MoatFuzzSigV4 replays inputs in debug builds only; fuzz with scripts/fuzz.sh.\n".utf8))
+        exit(69)
     }
 }
 #endif

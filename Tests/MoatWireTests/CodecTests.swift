@@ -265,3 +265,14 @@ struct GregorianTimestampTests {
         #expect(parsed.timeIntervalSince1970 == 1_767_225_600)
     }
 }
+
+@Suite("null members")
+struct NullMemberTests {
+    @Test func aNullListMemberIsAValidationError() throws {
+        let validator = ShapeValidator(schema: TestModels.schema)
+        let input = WireValue.object(["Name": .string("abc"), "Tags": .list([.null])])
+        #expect(validator.violations(of: input, shape: "CreateThingRequest") == [
+            "Value null at 'tags.1.member' failed to satisfy constraint: Member must not be null"
+        ])
+    }
+}

@@ -48,7 +48,12 @@ public struct ShapeValidator: Sendable {
             checkCount(elements.count, shape: shape, value: value, path: path, sensitive: isSensitive, into: &found)
             if let element = shape.member {
                 for (index, item) in elements.enumerated() {
-                    check(item, shapeName: element.shape, path: "\(path).\(index + 1).member", sensitive: isSensitive, into: &found)
+                    let itemPath = "\(path).\(index + 1).member"
+                    if item == .null {
+                        found.append("Value null at '\(itemPath)' failed to satisfy constraint: Member must not be null")
+                        continue
+                    }
+                    check(item, shapeName: element.shape, path: itemPath, sensitive: isSensitive, into: &found)
                 }
             }
         case (.map, .object(let entries)):
@@ -57,7 +62,9 @@ public struct ShapeValidator: Sendable {
                 if let keyShape = shape.key {
                     check(.string(key), shapeName: keyShape.shape, path: "\(path).key", sensitive: isSensitive, into: &found)
                 }
-                if let valueShape = shape.value {
+                if item == .null {
+                    found.append("Value null at '\(path).\(key).value' failed to satisfy constraint: Member must not be null")
+                } else if let valueShape = shape.value {
                     check(item, shapeName: valueShape.shape, path: "\(path).\(key).value", sensitive: isSensitive, into: &found)
                 }
             }
