@@ -89,7 +89,7 @@ if [[ "$MODE" == replay ]]; then
             swift build -j "$JOBS" --product "$(product_of "$target")" > /dev/null
         done
     fi
-    BIN="$(swift build --show-bin-path)"
+    BIN="$(swift build --show-bin-path 2> /dev/null)"
     status=0
     for target in "${TARGETS[@]}"; do
         product="$(product_of "$target")"
@@ -123,7 +123,7 @@ for target in "${TARGETS[@]}"; do
         exit 2
     fi
 done
-BIN="$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)"
+BIN="$(swift build "${BUILD_FLAGS[@]}" --show-bin-path 2> /dev/null)"
 
 # Leaks are checked after fuzzing, over the corpus: LeakSanitizer during fuzzing slows the harnesses tenfold.
 FUZZ_ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
@@ -183,8 +183,15 @@ for target in "${TARGETS[@]}"; do
     if [[ $crashes -gt 0 ]]; then
         crashed=1
         echo "  $target: $crashes crash(es); inputs in $artifacts, report in $log:"
-        grep -m1 -E 'invariant failed|Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$log" \
-            | cut -c1-300 | sed 's/^/    /' || true
+        # Fork mode keeps the crash reports of its jobs to itself: run the newest input again for its first line.
+        newest="$(ls -t "$artifacts"/* 2> /dev/null | head -1)"
+        if [[ -n "$newest" ]]; then
+            leaks=0
+            [[ "$(basename "$newest")" == leak-* ]] && leaks=1
+            ASAN_OPTIONS="detect_leaks=$leaks" "$BIN/$product" -timeout=20 "$newest" 2>&1 \
+                | grep -m1 -E 'invariant failed|Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' \
+                | cut -c1-300 | sed "s|^|    $(basename "$newest"): |" || true
+        fi
     fi
     summary+=("$(printf '%-9s executions %-10s exec/s %-7s corpus %-6s crashes %s' \
         "$target" "${executions:-?}" "${rate:-?}" "$corpus_size" "$crashes")")
