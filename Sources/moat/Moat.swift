@@ -113,7 +113,7 @@ struct Migrate: AsyncParsableCommand {
 }
 
 func makeLogger(level: Logger.Level) -> Logger {
-    var logger = Logger(label: "moat") { label in StreamLogHandler.standardError(label: label) }
+    var logger = Logger(label: "moat") { label in LineLogHandler(label: label) }
     logger.logLevel = level
     return logger
 }

@@ -72,7 +72,7 @@ extension AWSEndpoint {
     }
 
     private func routeQuery(_ request: WireRequest, queryParameters: [(String, String)]) throws(RoutingFailure) -> Routing? {
-        let isForm = request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
+        let isForm = request.header("Content-Type").map { Self.hasPrefixIgnoringCase($0, "application/x-www-form-urlencoded") } ?? false
         var parameters = queryParameters
         if isForm, request.method == "POST" {
             parameters += FormEncoding.parse(Substring(decoding: request.body, as: UTF8.self))
@@ -132,33 +132,47 @@ extension AWSEndpoint {
     }
 
     /// The service named by the request's SigV4 credential scope, if it carries one.
+    ///
+    /// Read byte by byte: this runs for every awsQuery request, before the signature is verified.
     static func signingService(of request: WireRequest, parameters: [(String, String)]) -> String? {
-        let credential: Substring
-        if let authorization = request.header("Authorization"), let start = Self.end(of: "Credential=", in: authorization) {
-            credential = authorization[start...].prefix { $0 != "," && $0 != " " }
-        } else if let value = parameters.first(where: { $0.0 == "X-Amz-Credential" })?.1 {
-            credential = Substring(value)
-        } else {
-            return nil
+        if let authorization = request.header("Authorization") {
+            let bytes = Array(authorization.utf8)
+            guard let start = Self.end(of: Array("Credential=".utf8), in: bytes) else { return nil }
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ","), bytes[end] != UInt8(ascii: " ") { end += 1 }
+            return Self.scopeService(bytes[start..<end])
         }
-        let scope = credential.split(separator: "/")
-        return scope.count == 5 ? String(scope[3]) : nil
+        if let value = parameters.first(where: { $0.0 == "X-Amz-Credential" })?.1 {
+            return Self.scopeService(ArraySlice(value.utf8))
+        }
+        return nil
     }
 
-    /// The index just past the first occurrence of `needle` in `text`.
-    private static func end(of needle: String, in text: String) -> String.Index? {
-        let pattern = Array(needle.utf8)
+    private static func hasPrefixIgnoringCase(_ text: String, _ prefix: String) -> Bool {
         let bytes = text.utf8
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            var probe = index
-            var matched = 0
-            while matched < pattern.count, probe != bytes.endIndex, bytes[probe] == pattern[matched] {
-                matched += 1
-                probe = bytes.index(after: probe)
-            }
-            if matched == pattern.count { return probe }
-            index = bytes.index(after: index)
+        guard bytes.count >= prefix.utf8.count else { return false }
+        return HeaderName.equal(String(decoding: bytes.prefix(prefix.utf8.count), as: UTF8.self), prefix)
+    }
+
+    /// The fourth of the five `/`-separated parts of `AKID/date/region/service/aws4_request`.
+    private static func scopeService(_ credential: ArraySlice<UInt8>) -> String? {
+        var parts: [Range<Int>] = []
+        var partStart = credential.startIndex
+        for index in credential.indices where credential[index] == UInt8(ascii: "/") {
+            parts.append(partStart..<index)
+            partStart = index + 1
+            if parts.count > 4 { return nil }
+        }
+        parts.append(partStart..<credential.endIndex)
+        guard parts.count == 5 else { return nil }
+        return String(decoding: credential[parts[3]], as: UTF8.self)
+    }
+
+    /// The index just past the first occurrence of `needle` in `bytes`.
+    private static func end(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard needle.count <= bytes.count else { return nil }
+        for start in 0...(bytes.count - needle.count) where bytes[start..<(start + needle.count)].elementsEqual(needle) {
+            return start + needle.count
         }
         return nil
     }

@@ -212,8 +212,8 @@ public struct AWSEndpoint: Sendable {
     }
 }
 
-/// A service with what the endpoint derives from its model once.
-struct RegisteredService: Sendable {
+/// A service with what the endpoint derives from its model once (a class: routing passes it around on every request).
+final class RegisteredService: Sendable {
     let binding: ServiceBinding
     let codec: ServiceCodec
     let validator: ShapeValidator

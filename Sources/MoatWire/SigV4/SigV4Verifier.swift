@@ -190,8 +190,9 @@ public struct SigV4Verifier: Sendable {
 
     private func checkTime(_ signed: SignedParts, now: Int) throws(SigV4Failure) {
         let skew = Self.skewSeconds(allowedSkew)
-        let requestDate = SigV4Date.formatBasic(signed.requestDate)
-        let skewText = skew % 60 == 0 ? "\(skew / 60) min." : "\(skew) sec."
+        // The texts of the messages are built only when a check fails.
+        var requestDate: String { SigV4Date.formatBasic(signed.requestDate) }
+        var skewText: String { skew % 60 == 0 ? "\(skew / 60) min." : "\(skew) sec." }
         if signed.requestDate > now + skew {
             throw SigV4Failure(
                 .requestTimeTooSkewed,
