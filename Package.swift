@@ -96,6 +96,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "MoatLambda",
+            dependencies: [
+                "MoatCore", "MoatStorage", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Runtimes"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MoatTesting",
             dependencies: [
@@ -169,6 +184,14 @@ let package = Package(
                 "MoatIAM", "MoatPolicy", "MoatCore", "MoatStorage", "MoatTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MoatLambdaTests",
+            dependencies: [
+                "MoatLambda", "MoatCore", "MoatStorage", "MoatTesting",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
