@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "MoatApp",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM",
+                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,7 +108,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            exclude: ["Runtimes"],
+            resources: [.copy("Runtimes")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -12,6 +12,14 @@ cd "$repo"
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "system libraries"
+if [[ ! -f /usr/include/zlib.h ]]; then
+    # MoatLambda reads deployment packages with zlib (Sources/CZlib).
+    sudo_cmd=""; [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null \
+        || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null; }
+fi
+
 step "generated code is up to date"
 scripts/codegen.sh --check
 

@@ -4,6 +4,7 @@ public import Logging
 import Metrics
 import MoatCore
 import MoatIAM
+import MoatLambda
 import MoatStorage
 import MoatWire
 import NIOCore
@@ -85,6 +86,12 @@ public func buildApplication(
         services: [
             DatabaseService(database: core.database),
             ExpiredSessionSweeper(iam: core.iam, interval: .seconds(60), logger: logger),
+            LambdaLifecycle(
+                lambda: core.lambda,
+                executor: core.executor,
+                configuration: EventRunnerConfiguration(retryDelays: configuration.lambdaEventRetryDelays),
+                logger: logger
+            ),
         ],
         logger: logger
     )

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MoatCore
 import MoatIAM
+import MoatLambda
 import MoatStorage
 
 /// The domains of Moat over one database, assembled once per process.
@@ -9,9 +10,11 @@ struct MoatDomains: Sendable {
     let configuration: ServerConfiguration
     let database: Database
     let iam: IAMDomain
+    let lambda: LambdaDomain
+    let executor: FunctionExecutor
 
     /// Every module's migrations, in dependency order.
-    static let migrations: [Migration] = IAMDomain.migrations
+    static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations
 
     static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> MoatDomains {
         let database = try await openDatabase(configuration, logger: logger)
@@ -25,7 +28,29 @@ struct MoatDomains: Sendable {
                 minimumSessionDuration: configuration.minimumSessionDuration,
                 logger: logger
             )
-            return MoatDomains(configuration: configuration, database: database, iam: iam)
+            let executor = FunctionExecutor(
+                configuration: ExecutorConfiguration(
+                    bootstrapDirectory: LambdaRuntimes.bootstrapDirectory,
+                    endpointURL: configuration.resolvedPublicURL,
+                    accountConcurrency: configuration.lambdaConcurrency,
+                    scratchDirectory: configuration.dataDirectory.appendingPathComponent("lambda/instances", isDirectory: true),
+                    interpreterSearchPath: LambdaRuntimes.hostSearchPath,
+                    pythonSDKDirectory: configuration.lambdaPythonSDK
+                ),
+                credentials: IAMFunctionCredentials(iam: iam),
+                logs: LoggerFunctionLogSink(logger: logger),
+                logger: logger
+            )
+            let lambda = LambdaDomain(
+                database: database,
+                dataDirectory: configuration.dataDirectory,
+                accountId: configuration.accountId,
+                region: configuration.region,
+                roles: IAMExecutionRoles(iam: iam),
+                executor: executor,
+                limits: LambdaLimits(accountConcurrency: configuration.lambdaConcurrency)
+            )
+            return MoatDomains(configuration: configuration, database: database, iam: iam, lambda: lambda, executor: executor)
         } catch {
             await database.close()
             throw error
@@ -58,7 +83,7 @@ struct MoatDomains: Sendable {
         await database.close()
     }
 
-    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding] }
+    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding] }
 
     /// Installs the root key from the configuration, or generates one on first start.
     /// - Returns: the generated key when one was made now, so that it can be shown once.
@@ -72,6 +97,7 @@ struct MoatDomains: Sendable {
 
     /// Wipes all state (`--allow-reset`) but the root key, so that clients keep working.
     func reset() async throws {
+        try await lambda.reset()
         try await iam.reset()
     }
 }

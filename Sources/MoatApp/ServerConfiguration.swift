@@ -33,6 +33,13 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed, so that slow or stalled clients hold no resources.
     public var idleTimeout: Duration
     public var logLevel: Logger.Level
+    /// Lambda: concurrent executions of the account on this node (AWS: 1000).
+    public var lambdaConcurrency: Int
+    /// Lambda: the delays before the two retries of a failed `Event` invocation (AWS: 1 and 2 minutes).
+    public var lambdaEventRetryDelays: [Duration]
+    /// Lambda: a directory added to python functions' `PYTHONPATH` holding the SDK (boto3), as Lambda's python
+    /// runtimes include one; `scripts/lambda-python-sdk.sh DIR` installs the pinned boto3 there.
+    public var lambdaPythonSDK: URL?
 
     public init(
         host: String = "127.0.0.1",
@@ -52,7 +59,10 @@ public struct ServerConfiguration: Sendable {
         maximumHeaderSize: Int = 64 * 1024,
         maximumConcurrentRequests: Int = 1024,
         idleTimeout: Duration = .seconds(60),
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        lambdaConcurrency: Int = 1000,
+        lambdaEventRetryDelays: [Duration] = [.seconds(60), .seconds(120)],
+        lambdaPythonSDK: URL? = nil
     ) {
         self.host = host
         self.port = port
@@ -72,6 +82,9 @@ public struct ServerConfiguration: Sendable {
         self.maximumConcurrentRequests = maximumConcurrentRequests
         self.idleTimeout = idleTimeout
         self.logLevel = logLevel
+        self.lambdaConcurrency = lambdaConcurrency
+        self.lambdaEventRetryDelays = lambdaEventRetryDelays
+        self.lambdaPythonSDK = lambdaPythonSDK
     }
 
     /// The endpoint URL clients use.

@@ -57,7 +57,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The shortest STS session in seconds (AWS: 900). Lower it only so that tests can see credentials expire.")
     var minimumSessionDuration: Int = 900
 
+    @Option(help: "Lambda: concurrent executions of the account (AWS: 1000).")
+    var lambdaConcurrency: Int = 1000
+
+    @Option(help: "Lambda: seconds before each of the two retries of a failed Event invocation (AWS: 60,120).")
+    var lambdaEventRetryDelays: String = "60,120"
+
+    @Option(help: "Lambda: directory added to python functions' PYTHONPATH, holding boto3 (scripts/lambda-python-sdk.sh installs it).")
+    var lambdaPythonSDK: String?
+
+    var eventRetryDelays: [Duration]? {
+        let parts = lambdaEventRetryDelays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return parts.map { .milliseconds(Int64(($0 ?? 0) * 1000)) }
+    }
+
     func validate() throws {
+        guard lambdaConcurrency >= 1 else { throw ValidationError("--lambda-concurrency must be at least 1") }
+        guard eventRetryDelays != nil else { throw ValidationError("--lambda-event-retry-delays must be two non-negative numbers of seconds, e.g. 60,120") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard (1...900).contains(minimumSessionDuration) else { throw ValidationError("--minimum-session-duration must be 1…900") }
@@ -91,7 +108,10 @@ struct Serve: AsyncParsableCommand {
             masterKey: environment["MOAT_MASTER_KEY"],
             minimumSessionDuration: minimumSessionDuration,
             idleTimeout: .seconds(idleTimeout),
-            logLevel: data.logLevel
+            logLevel: data.logLevel,
+            lambdaConcurrency: lambdaConcurrency,
+            lambdaEventRetryDelays: eventRetryDelays ?? [.seconds(60), .seconds(120)],
+            lambdaPythonSDK: (lambdaPythonSDK ?? environment["MOAT_LAMBDA_PYTHON_SDK"]).map { URL(fileURLWithPath: $0, isDirectory: true) }
         )
     }
 }

@@ -118,6 +118,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_LAMBDA_PYTHON_SDK: Path | None = None
+
+
+def lambda_python_sdk() -> Path:
+    """The boto3 that python functions import, installed once by scripts/lambda-python-sdk.sh."""
+    global _LAMBDA_PYTHON_SDK
+    if _LAMBDA_PYTHON_SDK is None:
+        completed = subprocess.run([str(REPO_ROOT / "scripts" / "lambda-python-sdk.sh")], capture_output=True, text=True, check=True)
+        _LAMBDA_PYTHON_SDK = Path(completed.stdout.strip().splitlines()[-1])
+    return _LAMBDA_PYTHON_SDK
+
+
 def isolated_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without AWS or Moat settings that could leak into a client or the server."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MOAT_"))}
@@ -170,6 +182,7 @@ class MoatServer:
         ]
         if self.allow_reset:
             args.append("--allow-reset")
+        args += ["--lambda-python-sdk", str(lambda_python_sdk())]
         return args + list(self.extra_args)
 
     def start(self) -> MoatServer:

@@ -139,7 +139,7 @@ def test_an_unknown_json_target_is_answered_in_the_json_error_shape(moat: MoatSe
 
 
 def test_an_unknown_rest_path_is_answered_in_the_rest_json_error_shape(moat: MoatServer) -> None:
-    response = requests.get(moat.url("/2015-03-31/functions/nothing-here"), timeout=HTTP_TIMEOUT_SECONDS)
+    response = requests.get(moat.url("/2099-01-01/nothing-here"), timeout=HTTP_TIMEOUT_SECONDS)
     assert response.status_code == 404
     assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert "message" in response.json()

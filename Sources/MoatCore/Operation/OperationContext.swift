@@ -76,8 +76,17 @@ public struct AuthorizationTarget: Sendable {
     public let isAllowedUnlessDenied: Bool
     /// The operation's own condition keys (`sts:ExternalId`, `sts:RoleSessionName`, …), added to the request context.
     public let context: [String: [String]]
+    /// The IAM action when it is not `prefix:OperationName` (Lambda's `Invoke` is `lambda:InvokeFunction`).
+    public let action: String?
 
-    public init(resource: String, resourcePolicy: String? = nil, isAllowedUnlessDenied: Bool = false, context: [String: [String]] = [:]) {
+    public init(
+        resource: String,
+        resourcePolicy: String? = nil,
+        isAllowedUnlessDenied: Bool = false,
+        context: [String: [String]] = [:],
+        action: String? = nil
+    ) {
+        self.action = action
         self.resource = resource
         self.resourcePolicy = resourcePolicy
         self.isAllowedUnlessDenied = isAllowedUnlessDenied

@@ -151,7 +151,7 @@ public struct AWSEndpoint: Sendable {
         context: OperationContext
     ) async throws {
         guard let target = try await service.binding.authorizationTarget(operation.name, input, context) else { return }
-        let action = "\(service.binding.model.actionPrefix):\(operation.name)"
+        let action = target.action ?? "\(service.binding.model.actionPrefix):\(operation.name)"
         let resource = target.resource
         var keys: [String: [String]] = [
             "aws:SourceIp": [request.sourceIp],

@@ -1,0 +1,65 @@
+public import Foundation
+import MoatCore
+import MoatPolicy
+
+/// Temporary credentials of a role session, as a service that assumes a role on a caller's behalf receives them.
+public struct RoleSessionCredentials: Sendable, Equatable {
+    public let accessKeyId: String
+    public let secretAccessKey: String
+    public let sessionToken: String
+    public let expiration: Date
+}
+
+extension IAMDomain {
+    /// Whether the AWS service `servicePrincipal` (`lambda.amazonaws.com`) may assume the role: the role exists and
+    /// its trust policy allows `sts:AssumeRole` to that service. A trust policy that no longer parses trusts no one.
+    public func serviceMayAssume(roleArn: String, servicePrincipal: String, now: Date = Date()) async throws -> Bool {
+        guard let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: roleArn),
+            let trust = try? PolicyDocument.parse(role.trustPolicy, kind: .trust)
+        else { return false }
+        let decision = PolicyEvaluator.evaluate(
+            EvaluationInput(
+                principal: .service(servicePrincipal),
+                action: "sts:AssumeRole",
+                resource: IAMArn.role(accountId: accountId, path: role.path, name: role.name),
+                resourcePolicy: trust,
+                now: now
+            )
+        )
+        return decision == .allow
+    }
+
+    /// A session of the role for `servicePrincipal`, as the service would get from STS: `ASIA…` keys that act as
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` and expire after `duration` seconds. Fails with nil when the
+    /// role no longer exists or no longer trusts the service.
+    public func assumeRoleForService(
+        roleArn: String,
+        servicePrincipal: String,
+        sessionName: String,
+        duration: Int,
+        now: Date = Date()
+    ) async throws -> RoleSessionCredentials? {
+        guard try await serviceMayAssume(roleArn: roleArn, servicePrincipal: servicePrincipal, now: now),
+            let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: roleArn)
+        else { return nil }
+        let session = SessionRecord(
+            accessKeyId: Identifiers.accessKeyId(temporary: true),
+            secretAccessKey: Identifiers.secretAccessKey(),
+            sessionToken: Identifiers.sessionToken(),
+            kind: .assumedRole,
+            entityId: role.id,
+            sessionName: sessionName,
+            sessionPolicy: nil,
+            sessionPolicyArns: [],
+            expiresAt: now.addingTimeInterval(TimeInterval(min(duration, role.maxSessionDuration))),
+            createdAt: now
+        )
+        try await store.insertSession(session)
+        return RoleSessionCredentials(
+            accessKeyId: session.accessKeyId,
+            secretAccessKey: session.secretAccessKey,
+            sessionToken: session.sessionToken,
+            expiration: session.expiresAt
+        )
+    }
+}

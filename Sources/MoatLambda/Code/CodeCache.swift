@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import MoatCore
+
+/// Lambda's size limits (AWS Lambda quotas), configurable so that tests need not upload 50 MB.
+public struct LambdaLimits: Sendable {
+    /// A `ZipFile` uploaded directly: 50 MB.
+    public var maximumZipSize: Int
+    /// The unpacked package: 250 MB.
+    public var maximumUnzippedSize: Int
+    /// Concurrent executions of the account.
+    public var accountConcurrency: Int
+
+    public init(maximumZipSize: Int = 52_428_800, maximumUnzippedSize: Int = 262_144_000, accountConcurrency: Int = 1000) {
+        self.maximumZipSize = maximumZipSize
+        self.maximumUnzippedSize = maximumUnzippedSize
+        self.accountConcurrency = accountConcurrency
+    }
+}
+
+/// Deployment packages unpacked on this node, one directory per package digest under the data directory.
+///
+/// The database holds every package; a node unpacks one the first time it needs it (after a restart with a wiped
+/// directory, or on another node of a scale-out), so the directory is a cache and never the only copy.
+struct CodeCache: Sendable {
+    let root: URL
+
+    /// Checks `zip` as Lambda does and unpacks it; returns its `CodeSha256` (base64 of the SHA-256 of the bytes).
+    func prepare(_ zip: [UInt8], limits: LambdaLimits) throws -> String {
+        guard zip.count <= limits.maximumZipSize else {
+            throw ServiceError.lambda(
+                Lambda.Errors.requestTooLarge,
+                "Request must be smaller than \(limits.maximumZipSize * 4 / 3 + 1) bytes for the CreateFunction operation"
+            )
+        }
+        let sha256 = Self.digest(zip)
+        _ = try unpack(zip, sha256: sha256, limits: limits)
+        return sha256
+    }
+
+    /// The directory holding the package with this digest, unpacked from `load()` when this node has not yet.
+    func directory(sha256: String, limits: LambdaLimits, load: () async throws -> [UInt8]?) async throws -> URL? {
+        let directory = path(for: sha256)
+        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        guard let zip = try await load() else { return nil }
+        return try unpack(zip, sha256: sha256, limits: limits)
+    }
+
+    private func unpack(_ zip: [UInt8], sha256: String, limits: LambdaLimits) throws -> URL {
+        let directory = path(for: sha256)
+        if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        do throws(ZipArchiveError) {
+            let zipLimits = ZipArchive.Limits(maximumEntries: ZipArchive.Limits.lambda.maximumEntries, maximumUncompressedSize: limits.maximumUnzippedSize)
+            try ZipArchive(zip, limits: zipLimits).extract(to: directory)
+        } catch .tooLarge {
+            throw ServiceError.lambdaInvalidParameter("Unzipped size must be smaller than \(limits.maximumUnzippedSize) bytes")
+        } catch .cannotWrite(let path, let errno) {
+            // Another request unpacked the same package first: its directory is as good as ours.
+            if FileManager.default.fileExists(atPath: directory.path) { return directory }
+            throw ZipArchiveError.cannotWrite(path, errno: errno)
+        } catch {
+            throw ServiceError.lambdaInvalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
+        }
+        return directory
+    }
+
+    /// Directory names use the hexadecimal digest: base64 holds `/`.
+    private func path(for sha256: String) -> URL {
+        let bytes = Data(base64Encoded: sha256) ?? Data(sha256.utf8)
+        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+        return root.appendingPathComponent(hex.joined(), isDirectory: true)
+    }
+
+    static func digest(_ zip: [UInt8]) -> String {
+        Data(SHA256.hash(data: zip)).base64EncodedString()
+    }
+}

@@ -1,0 +1,328 @@
+"""Lambda through boto3 and the AWS CLI: functions created from zip files run for real, with their role's credentials."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import zipfile
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from moat_support import ACCOUNT_ID, POLICY_VERSION, REGION, ROOT, Creds, aws_client, run_aws_cli
+
+LAMBDA_TRUST = {
+    "Version": POLICY_VERSION,
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+EC2_TRUST = {
+    "Version": POLICY_VERSION,
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+ECHO_PY = """
+import os
+calls = 0
+
+def handler(event, context):
+    global calls
+    calls += 1
+    print("echoing", event.get("name"))
+    return {
+        "event": event,
+        "calls": calls,
+        "pid": os.getpid(),
+        "function_name": context.function_name,
+        "request_id": context.aws_request_id,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "region": os.environ["AWS_REGION"],
+        "task_root": os.environ["LAMBDA_TASK_ROOT"],
+        "own_variable": os.environ.get("GREETING"),
+        "moat_secret_visible": "MOAT_ROOT_SECRET_ACCESS_KEY" in os.environ,
+    }
+"""
+
+FAILING_PY = """
+def handler(event, context):
+    raise ValueError("the answer is not " + str(event.get("guess")))
+"""
+
+SLEEPING_PY = """
+import time
+
+def handler(event, context):
+    time.sleep(event.get("seconds", 10))
+    return "woke up"
+"""
+
+CRASHING_PY = """
+import os
+
+def handler(event, context):
+    if event.get("crash"):
+        os._exit(3)
+    return "alive"
+"""
+
+CALLER_PY = """
+import boto3
+
+def handler(event, context):
+    identity = boto3.client("sts").get_caller_identity()
+    try:
+        boto3.client("iam").list_users()
+        listed = "allowed"
+    except Exception as error:
+        listed = error.response["Error"]["Code"]
+    return {"arn": identity["Arn"], "list_users": listed}
+"""
+
+ESM_JS = """
+export const handler = async (event, context) => {
+  console.log("hello from", context.functionName);
+  return { sum: event.a + event.b, style: "esm" };
+};
+"""
+
+CJS_JS = """
+exports.handler = (event, context, callback) => {
+  callback(null, { product: event.a * event.b, style: "cjs" });
+};
+"""
+
+
+def zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def lambda_client(moat: Any) -> Any:
+    return aws_client("lambda", moat.endpoint, ROOT)
+
+
+@pytest.fixture
+def role_arn(root_iam: Any) -> str:
+    role = root_iam.create_role(RoleName="function-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]
+    return role["Arn"]
+
+
+def create(client: Any, role: str, name: str, files: dict[str, str], handler: str = "app.handler",
+           runtime: str = "python3.12", **extra: Any) -> dict[str, Any]:
+    return client.create_function(
+        FunctionName=name, Runtime=runtime, Role=role, Handler=handler, Code={"ZipFile": zip_of(files)}, **extra
+    )
+
+
+def invoke(client: Any, name: str, event: Any = None, **extra: Any) -> tuple[dict[str, Any], Any]:
+    response = client.invoke(FunctionName=name, Payload=json.dumps(event if event is not None else {}), **extra)
+    return response, json.loads(response["Payload"].read())
+
+
+def error_code(error: ClientError) -> str:
+    return error.response["Error"]["Code"]
+
+
+# --- control plane ---------------------------------------------------------------------------------------------------
+
+
+def test_function_lifecycle(lambda_client: Any, role_arn: str) -> None:
+    created = create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY}, Environment={"Variables": {"GREETING": "hi"}})
+    assert created["FunctionArn"] == f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:echo"
+    assert created["State"] == "Pending" and created["Version"] == "$LATEST"
+    assert created["Runtime"] == "python3.12" and created["Timeout"] == 3 and created["MemorySize"] == 128
+    assert created["CodeSha256"] and created["CodeSize"] > 0
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName="echo", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+
+    configuration = lambda_client.get_function_configuration(FunctionName="echo")
+    assert configuration["State"] == "Active"
+    assert configuration["Environment"] == {"Variables": {"GREETING": "hi"}}
+    by_arn = lambda_client.get_function(FunctionName=created["FunctionArn"])
+    assert by_arn["Configuration"]["CodeSha256"] == created["CodeSha256"]
+    assert [f["FunctionName"] for f in lambda_client.list_functions()["Functions"]] == ["echo"]
+
+    with pytest.raises(ClientError) as duplicate:
+        create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY})
+    assert error_code(duplicate.value) == "ResourceConflictException"
+
+    lambda_client.delete_function(FunctionName="echo")
+    with pytest.raises(ClientError) as gone:
+        lambda_client.get_function(FunctionName="echo")
+    assert error_code(gone.value) == "ResourceNotFoundException"
+    assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert lambda_client.list_functions()["Functions"] == []
+
+
+def test_list_functions_pages(lambda_client: Any, role_arn: str) -> None:
+    for index in range(5):
+        create(lambda_client, role_arn, f"fn-{index}", {"app.py": ECHO_PY})
+    first = lambda_client.list_functions(MaxItems=2)
+    assert [f["FunctionName"] for f in first["Functions"]] == ["fn-0", "fn-1"]
+    rest = lambda_client.list_functions(Marker=first["NextMarker"])
+    assert [f["FunctionName"] for f in rest["Functions"]] == ["fn-2", "fn-3", "fn-4"]
+    assert "NextMarker" not in rest
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"Code": {"ZipFile": b"this is not a zip"}}, "InvalidParameterValueException"),
+        ({"Runtime": "python2.7"}, "InvalidParameterValueException"),
+        ({"Environment": {"Variables": {"AWS_REGION": "eu-west-1"}}}, "InvalidParameterValueException"),
+        ({"Timeout": 901}, "ValidationException"),
+        ({"MemorySize": 64}, "ValidationException"),
+        ({"FunctionName": "bad name!"}, "ValidationException"),
+    ],
+)
+def test_bad_create_function_leaves_nothing(lambda_client: Any, role_arn: str, change: dict[str, Any], code: str) -> None:
+    arguments = {"FunctionName": "bad", "Runtime": "python3.12", "Role": role_arn, "Handler": "app.handler",
+                 "Code": {"ZipFile": zip_of({"app.py": ECHO_PY})}}
+    arguments.update(change)
+    client = aws_client("lambda", lambda_client.meta.endpoint_url, ROOT, validate=False)
+    with pytest.raises(ClientError) as refused:
+        client.create_function(**arguments)
+    assert error_code(refused.value) == code
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert lambda_client.list_functions()["Functions"] == []
+
+
+def test_role_must_exist_and_trust_lambda(lambda_client: Any, root_iam: Any) -> None:
+    ec2_role = root_iam.create_role(RoleName="ec2-role", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))["Role"]["Arn"]
+    for role in (ec2_role, f"arn:aws:iam::{ACCOUNT_ID}:role/no-such-role"):
+        with pytest.raises(ClientError) as refused:
+            create(lambda_client, role, "untrusted", {"app.py": ECHO_PY})
+        assert error_code(refused.value) == "InvalidParameterValueException"
+        assert "cannot be assumed by Lambda" in refused.value.response["Error"]["Message"]
+    assert lambda_client.list_functions()["Functions"] == []
+
+
+# --- invocation ------------------------------------------------------------------------------------------------------
+
+
+def test_python_function_runs_and_stays_warm(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY}, Environment={"Variables": {"GREETING": "hi"}})
+    response, first = invoke(lambda_client, "echo", {"name": "moat"})
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert response["ExecutedVersion"] == "$LATEST"
+    assert first["event"] == {"name": "moat"}
+    assert first["function_name"] == "echo" and first["region"] == REGION
+    assert first["request_id"] == response["ResponseMetadata"]["RequestId"]
+    assert 0 < first["remaining_ms"] <= 3000
+    assert first["own_variable"] == "hi"
+    assert first["moat_secret_visible"] is False
+    _, second = invoke(lambda_client, "echo", {"name": "again"})
+    assert second["pid"] == first["pid"] and second["calls"] == 2
+
+
+def test_log_tail(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY})
+    response, _ = invoke(lambda_client, "echo", {"name": "logged"}, LogType="Tail")
+    log = base64.b64decode(response["LogResult"]).decode()
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert f"START RequestId: {request_id} Version: $LATEST" in log
+    assert "echoing logged" in log
+    assert f"END RequestId: {request_id}" in log
+    assert f"REPORT RequestId: {request_id}\tDuration: " in log
+
+
+def test_handler_error_is_reported_as_aws_does(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "failing", {"app.py": FAILING_PY})
+    response, payload = invoke(lambda_client, "failing", {"guess": 41})
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "ValueError" and payload["errorMessage"] == "the answer is not 41"
+    assert isinstance(payload["stackTrace"], list)
+
+
+def test_missing_handler_module(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "misnamed", {"app.py": ECHO_PY}, handler="nope.handler")
+    response, payload = invoke(lambda_client, "misnamed")
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.ImportModuleError"
+    assert payload["errorMessage"].startswith("Unable to import module 'nope'")
+
+
+def test_timeout_kills_the_invocation(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "sleepy", {"app.py": SLEEPING_PY}, Timeout=1)
+    response, payload = invoke(lambda_client, "sleepy", {"seconds": 10})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorMessage"].endswith("Task timed out after 1.00 seconds")
+
+
+def test_crash_fails_only_its_invocation(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "crashy", {"app.py": CRASHING_PY})
+    response, payload = invoke(lambda_client, "crashy", {"crash": True})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.ExitError"
+    _, recovered = invoke(lambda_client, "crashy", {})
+    assert recovered == "alive"
+
+
+def test_dry_run_and_bad_payload(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY})
+    assert lambda_client.invoke(FunctionName="echo", InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(FunctionName="echo", Payload=b"{not json")
+    assert error_code(refused.value) == "InvalidRequestContentException"
+    with pytest.raises(ClientError) as missing:
+        lambda_client.invoke(FunctionName="nope", Payload=b"{}")
+    assert error_code(missing.value) == "ResourceNotFoundException"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_node_functions_esm_and_commonjs(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "esm", {"index.mjs": ESM_JS}, handler="index.handler", runtime="nodejs20.x")
+    create(lambda_client, role_arn, "cjs", {"index.js": CJS_JS}, handler="index.handler", runtime="nodejs20.x")
+    assert invoke(lambda_client, "esm", {"a": 2, "b": 3})[1] == {"sum": 5, "style": "esm"}
+    assert invoke(lambda_client, "cjs", {"a": 2, "b": 3})[1] == {"product": 6, "style": "cjs"}
+
+
+def test_function_acts_with_its_role(lambda_client: Any, role_arn: str, root_iam: Any) -> None:
+    root_iam.put_role_policy(
+        RoleName="function-role",
+        PolicyName="caller-identity-only",
+        PolicyDocument=json.dumps({"Version": POLICY_VERSION, "Statement": [
+            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}),
+    )
+    create(lambda_client, role_arn, "caller", {"app.py": CALLER_PY}, Timeout=30)
+    response, payload = invoke(lambda_client, "caller")
+    assert "FunctionError" not in response, payload
+    assert payload["arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/function-role/caller"
+    assert payload["list_users"] == "AccessDenied"
+
+
+def test_invoke_needs_permission(lambda_client: Any, role_arn: str, root_iam: Any, moat: Any) -> None:
+    create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY})
+    root_iam.create_user(UserName="viewer")
+    root_iam.put_user_policy(
+        UserName="viewer",
+        PolicyName="read-only",
+        PolicyDocument=json.dumps({"Version": POLICY_VERSION, "Statement": [
+            {"Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]}),
+    )
+    key = root_iam.create_access_key(UserName="viewer")["AccessKey"]
+    viewer = aws_client("lambda", moat.endpoint, Creds(key["AccessKeyId"], key["SecretAccessKey"]))
+    assert viewer.get_function(FunctionName="echo")["Configuration"]["FunctionName"] == "echo"
+    with pytest.raises(ClientError) as refused:
+        viewer.invoke(FunctionName="echo", Payload=b"{}")
+    assert error_code(refused.value) == "AccessDeniedException"
+    assert "lambda:InvokeFunction" in refused.value.response["Error"]["Message"]
+
+
+def test_cli_creates_from_a_zip_file_and_invokes(moat: Any, role_arn: str, tmp_path: Any) -> None:
+    package = tmp_path / "function.zip"
+    package.write_bytes(zip_of({"app.py": ECHO_PY}))
+    created = run_aws_cli(moat.endpoint, ROOT, "lambda", "create-function", "--function-name", "cli-echo",
+                          "--runtime", "python3.12", "--role", role_arn, "--handler", "app.handler",
+                          "--zip-file", f"fileb://{package}")
+    assert created["FunctionName"] == "cli-echo"
+    out = tmp_path / "out.json"
+    invoked = run_aws_cli(moat.endpoint, ROOT, "lambda", "invoke", "--function-name", "cli-echo",
+                          "--payload", '{"name": "cli"}', str(out))
+    assert invoked["StatusCode"] == 200
+    assert json.loads(out.read_text())["event"] == {"name": "cli"}
