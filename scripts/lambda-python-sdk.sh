@@ -16,8 +16,9 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
 fi
 rm -rf "$target"
 mkdir -p "$target"
-# Pure-python packages: one install serves every python3.x runtime.
-python3 -m pip install --quiet --disable-pip-version-check --no-compile --target "$target" --requirement "$requirements"
+# Pure-python packages: one install serves every python3.x runtime (bytecode is compiled for the python3 that
+# installs them, the interpreter the python runtimes use when no python3.X of their own is installed).
+python3 -m pip install --quiet --disable-pip-version-check --target "$target" --requirement "$requirements"
 chmod -R a+rX "$target"
 echo "$wanted" > "$stamp"
 echo "$target"

@@ -38,6 +38,10 @@ swift test --skip-build
 step "fuzz corpora replay (regression inputs of the libFuzzer harnesses)"
 scripts/fuzz.sh --replay --no-build
 
-step "conformance suite"
 python="$(scripts/conformance-venv.sh | tail -n 1)"
+
+step "Lambda runtime bootstraps (python, node) against a fake Runtime API"
+"$python" -m pytest -q Tests/runtimes
+
+step "conformance suite"
 MOAT_BINARY="$repo/.build/debug/moat" "$python" -m pytest -q Tests/conformance

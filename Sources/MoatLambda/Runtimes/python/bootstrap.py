@@ -28,6 +28,7 @@ import os
 import sys
 import time
 import traceback
+import urllib.parse
 
 API_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -155,11 +156,11 @@ class RuntimeAPIClient(object):
         return Invocation(response.headers, body)
 
     def post_response(self, request_id, payload, content_type):
-        path = "{}/invocation/{}/response".format(API_PREFIX, request_id)
+        path = "{}/invocation/{}/response".format(API_PREFIX, urllib.parse.quote(request_id, safe=""))
         self._post(path, payload, {"Content-Type": content_type})
 
     def post_error(self, request_id, error):
-        path = "{}/invocation/{}/error".format(API_PREFIX, request_id)
+        path = "{}/invocation/{}/error".format(API_PREFIX, urllib.parse.quote(request_id, safe=""))
         self._post(path, encode_json(error), {"Content-Type": JSON_CONTENT_TYPE, ERROR_TYPE_HEADER: UNHANDLED})
 
     def post_init_error(self, error):

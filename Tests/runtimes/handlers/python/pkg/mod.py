@@ -1,0 +1,2 @@
+def fn(event, context):
+    return "pkg.mod.fn"

@@ -1,0 +1,5 @@
+raise RuntimeError("cannot start")
+
+
+def handler(event, context):
+    return "unreachable"
