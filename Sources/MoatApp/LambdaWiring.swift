@@ -65,6 +65,7 @@ struct LambdaLifecycle: Service {
     let logger: Logger
 
     func run() async throws {
+        try await lambda.resume()
         await cancelWhenGracefulShutdown {
             await lambda.runEvents(configuration, logger: logger)
         }

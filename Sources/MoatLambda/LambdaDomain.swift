@@ -17,7 +17,7 @@ public struct LambdaDomain: Sendable {
     /// Model validation failures: Lambda answers `ValidationException` (not in the model's error list).
     static let validationError = ErrorDescriptor(code: "ValidationException", httpStatus: 400, isSenderFault: true)
 
-    public static var migrations: [Migration] { LambdaStore.migrations + [EventQueue.migration] }
+    public static var migrations: [Migration] { LambdaStore.migrations }
 
     /// - Parameters:
     ///   - dataDirectory: where unpacked packages go.
@@ -45,6 +45,15 @@ public struct LambdaDomain: Sendable {
             accountId: accountId,
             region: region
         )
+    }
+
+    /// Picks up what a previous process left: the functions' reserved concurrency for the executor, and events it
+    /// had claimed but not finished.
+    public func resume() async throws {
+        for (name, reserved) in try await store.reservations() {
+            service.executor.reserveConcurrency(reserved, for: name)
+        }
+        try await service.events.releaseClaimsOfDeadProcesses()
     }
 
     /// Runs queued `Event` invocations until the task is cancelled.
@@ -82,6 +91,8 @@ extension LambdaService {
         }
         let name = try FunctionName.parse(functionName, accountId: context.accountId, region: context.region)
         let resource = arn(name.name) + (name.qualifier.map { ":\($0)" } ?? "")
-        return AuthorizationTarget(resource: resource, action: operation == "Invoke" ? "lambda:InvokeFunction" : nil)
+        // The function's own policy (AddPermission) lets other principals in; IAM evaluates it with the caller's.
+        let policy = try await store.function(named: name.name)?.policy
+        return AuthorizationTarget(resource: resource, resourcePolicy: policy, action: operation == "Invoke" ? "lambda:InvokeFunction" : nil)
     }
 }

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import shutil
+import time
 import zipfile
 from typing import Any
 
@@ -105,6 +106,12 @@ def zip_of(files: dict[str, str]) -> bytes:
 @pytest.fixture
 def lambda_client(moat: Any) -> Any:
     return aws_client("lambda", moat.endpoint, ROOT)
+
+
+@pytest.fixture
+def root_iam_for() -> Any:
+    """`root_iam_for(server)`: an IAM client of a server a test started itself."""
+    return lambda server: aws_client("iam", server.endpoint, ROOT)
 
 
 @pytest.fixture
@@ -326,3 +333,196 @@ def test_cli_creates_from_a_zip_file_and_invokes(moat: Any, role_arn: str, tmp_p
                           "--payload", '{"name": "cli"}', str(out))
     assert invoked["StatusCode"] == 200
     assert json.loads(out.read_text())["event"] == {"name": "cli"}
+
+
+# --- updates, permissions, concurrency, asynchronous invocation ------------------------------------------------------
+
+VERSION_PY = """
+import os
+
+def handler(event, context):
+    return {"version": "VERSION", "pid": os.getpid(), "colour": os.environ.get("COLOUR")}
+"""
+
+RETRYING_PY = """
+import json, os
+
+def handler(event, context):
+    with open(event["file"], "a") as out:
+        out.write(context.aws_request_id + "\\n")
+    with open(event["file"]) as attempts:
+        count = len(attempts.read().splitlines())
+    if count < event["succeed_on"]:
+        raise RuntimeError("attempt %d fails" % count)
+    return "done"
+"""
+
+
+def test_update_code_and_configuration(lambda_client: Any, role_arn: str) -> None:
+    created = create(lambda_client, role_arn, "versioned", {"app.py": VERSION_PY.replace("VERSION", "1")})
+    first = invoke(lambda_client, "versioned")[1]
+    assert first["version"] == "1"
+
+    updated = lambda_client.update_function_code(FunctionName="versioned", ZipFile=zip_of({"app.py": VERSION_PY.replace("VERSION", "2")}))
+    assert updated["CodeSha256"] != created["CodeSha256"] and updated["RevisionId"] != created["RevisionId"]
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName="versioned", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    second = invoke(lambda_client, "versioned")[1]
+    assert second["version"] == "2" and second["pid"] != first["pid"]
+
+    configured = lambda_client.update_function_configuration(
+        FunctionName="versioned", Environment={"Variables": {"COLOUR": "blue"}}, Timeout=10, MemorySize=256
+    )
+    assert configured["Timeout"] == 10 and configured["MemorySize"] == 256
+    assert invoke(lambda_client, "versioned")[1]["colour"] == "blue"
+
+    with pytest.raises(ClientError) as stale:
+        lambda_client.update_function_configuration(FunctionName="versioned", Description="x", RevisionId=created["RevisionId"])
+    assert error_code(stale.value) == "PreconditionFailedException"
+    assert lambda_client.get_function_configuration(FunctionName="versioned")["Description"] == ""
+
+
+def test_resource_policy_lets_another_principal_invoke(lambda_client: Any, role_arn: str, root_iam: Any, moat: Any) -> None:
+    create(lambda_client, role_arn, "shared", {"app.py": ECHO_PY})
+    user_arn = root_iam.create_user(UserName="partner")["User"]["Arn"]
+    key = root_iam.create_access_key(UserName="partner")["AccessKey"]
+    partner = aws_client("lambda", moat.endpoint, Creds(key["AccessKeyId"], key["SecretAccessKey"]))
+    with pytest.raises(ClientError) as refused:
+        partner.invoke(FunctionName="shared", Payload=b"{}")
+    assert error_code(refused.value) == "AccessDeniedException"
+
+    added = lambda_client.add_permission(
+        FunctionName="shared", StatementId="partner-invoke", Action="lambda:InvokeFunction", Principal=user_arn
+    )
+    statement = json.loads(added["Statement"])
+    assert statement == {
+        "Sid": "partner-invoke", "Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "lambda:InvokeFunction",
+        "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:shared",
+    }
+    assert partner.invoke(FunctionName="shared", Payload=b'{"name": "partner"}')["StatusCode"] == 200
+
+    lambda_client.add_permission(
+        FunctionName="shared", StatementId="gateway", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:api123/*/GET/items",
+    )
+    policy = json.loads(lambda_client.get_policy(FunctionName="shared")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["partner-invoke", "gateway"]
+    assert policy["Statement"][1]["Condition"] == {
+        "ArnLike": {"AWS:SourceArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:api123/*/GET/items"}
+    }
+    with pytest.raises(ClientError) as duplicate:
+        lambda_client.add_permission(FunctionName="shared", StatementId="gateway", Action="lambda:InvokeFunction", Principal="*")
+    assert error_code(duplicate.value) == "ResourceConflictException"
+
+    lambda_client.remove_permission(FunctionName="shared", StatementId="partner-invoke")
+    with pytest.raises(ClientError) as revoked:
+        partner.invoke(FunctionName="shared", Payload=b"{}")
+    assert error_code(revoked.value) == "AccessDeniedException"
+    lambda_client.remove_permission(FunctionName="shared", StatementId="gateway")
+    with pytest.raises(ClientError) as no_policy:
+        lambda_client.get_policy(FunctionName="shared")
+    assert error_code(no_policy.value) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as unknown:
+        lambda_client.remove_permission(FunctionName="shared", StatementId="gateway")
+    assert error_code(unknown.value) == "ResourceNotFoundException"
+
+
+def invoke_concurrently(client: Any, name: str, count: int, event: Any) -> list[Any]:
+    """Invokes `count` times at once; returns each response's payload or the ClientError."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_: int) -> Any:
+        try:
+            return json.loads(client.invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read())
+        except ClientError as error:
+            return error
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_reserved_concurrency(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "narrow", {"app.py": SLEEPING_PY}, Timeout=10)
+    assert lambda_client.put_function_concurrency(FunctionName="narrow", ReservedConcurrentExecutions=1) == {
+        "ReservedConcurrentExecutions": 1, "ResponseMetadata": mock_any()
+    }
+    assert lambda_client.get_function_concurrency(FunctionName="narrow")["ReservedConcurrentExecutions"] == 1
+    outcomes = invoke_concurrently(lambda_client, "narrow", 2, {"seconds": 1.5})
+    throttled = [o for o in outcomes if isinstance(o, ClientError)]
+    assert len(throttled) == 1 and outcomes.count("woke up") == 1
+    assert error_code(throttled[0]) == "TooManyRequestsException"
+    assert throttled[0].response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert throttled[0].response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+    with pytest.raises(ClientError) as too_much:
+        lambda_client.put_function_concurrency(FunctionName="narrow", ReservedConcurrentExecutions=950)
+    assert error_code(too_much.value) == "InvalidParameterValueException"
+
+    lambda_client.put_function_concurrency(FunctionName="narrow", ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as disabled:
+        lambda_client.invoke(FunctionName="narrow", Payload=b'{"seconds": 0}')
+    assert error_code(disabled.value) == "TooManyRequestsException"
+    lambda_client.delete_function_concurrency(FunctionName="narrow")
+    assert "ReservedConcurrentExecutions" not in lambda_client.get_function_concurrency(FunctionName="narrow")
+    assert invoke(lambda_client, "narrow", {"seconds": 0})[1] == "woke up"
+
+
+def test_account_concurrency_limit(start_moat: Any, root_iam_for: Any) -> None:
+    server = start_moat(extra_args=("--lambda-concurrency", "1"))
+    client = aws_client("lambda", server.endpoint, ROOT)
+    role = root_iam_for(server).create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    create(client, role, "only-one", {"app.py": SLEEPING_PY}, Timeout=10)
+    outcomes = invoke_concurrently(client, "only-one", 2, {"seconds": 1.5})
+    throttled = [o for o in outcomes if isinstance(o, ClientError)]
+    assert len(throttled) == 1
+    assert throttled[0].response["Reason"] == "ConcurrentInvocationLimitExceeded"
+
+
+def test_event_invocations_are_retried_twice(start_moat: Any, root_iam_for: Any, tmp_path: Any) -> None:
+    server = start_moat(extra_args=("--lambda-event-retry-delays", "0.2,0.2"))
+    client = aws_client("lambda", server.endpoint, ROOT)
+    role = root_iam_for(server).create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    create(client, role, "flaky", {"app.py": RETRYING_PY})
+
+    succeeding = tmp_path / "third-time-lucky.txt"
+    answer = client.invoke(FunctionName="flaky", InvocationType="Event",
+                           Payload=json.dumps({"file": str(succeeding), "succeed_on": 3}))
+    assert answer["StatusCode"] == 202
+    failing = tmp_path / "never.txt"
+    client.invoke(FunctionName="flaky", InvocationType="Event", Payload=json.dumps({"file": str(failing), "succeed_on": 99}))
+
+    wait_until(lambda: succeeding.exists() and len(succeeding.read_text().splitlines()) == 3)
+    wait_until(lambda: failing.exists() and len(failing.read_text().splitlines()) == 3)
+    time.sleep(1.0)  # no fourth attempt after the two retries
+    assert len(failing.read_text().splitlines()) == 3
+    assert len(set(succeeding.read_text().splitlines())) == 1, "every attempt keeps the event's request id"
+
+
+def test_event_survives_a_restart(start_moat: Any, root_iam_for: Any, tmp_path: Any) -> None:
+    data = tmp_path / "data"
+    server = start_moat(data, extra_args=("--lambda-concurrency", "1"))
+    client = aws_client("lambda", server.endpoint, ROOT)
+    role = root_iam_for(server).create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    create(client, role, "later", {"app.py": RETRYING_PY})
+    client.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)
+    marker = tmp_path / "ran.txt"
+    client.invoke(FunctionName="later", InvocationType="Event", Payload=json.dumps({"file": str(marker), "succeed_on": 1}))
+    server.kill()
+
+    restarted = start_moat(data, extra_args=("--lambda-concurrency", "1"))
+    aws_client("lambda", restarted.endpoint, ROOT).delete_function_concurrency(FunctionName="later")
+    wait_until(lambda: marker.exists())
+    assert len(marker.read_text().splitlines()) == 1
+
+
+def wait_until(condition: Any, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def mock_any() -> Any:
+    from unittest import mock
+
+    return mock.ANY

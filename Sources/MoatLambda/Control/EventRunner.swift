@@ -136,7 +136,7 @@ struct EventRunner: Sendable {
             switch await run(function, request) {
             case .success(let result):
                 failed = result.functionError != nil
-            case .failure(let error) where error == .tooManyRequests:
+            case .failure(let error) where error.isThrottling:
                 try await service.events.retry(event.requestId, attempts: event.attempts, at: Date().addingTimeInterval(Self.throttleDelay))
                 return
             case .failure:

@@ -72,7 +72,7 @@ extension LambdaService {
             name: record.name,
             arn: arn(record.name),
             version: "$LATEST",
-            revision: record.revisionId,
+            revision: record.executionFingerprint,
             runtime: record.runtime,
             handler: record.handler,
             codeDirectory: directory,

@@ -57,6 +57,7 @@ public struct ExecutorConfiguration: Sendable {
 public struct ExecutionError: Error, Sendable, Equatable, CustomStringConvertible {
     enum Code: Sendable, Equatable {
         case tooManyRequests
+        case reservedConcurrencyExceeded
         case runtimeNotAvailable
         case credentialsUnavailable
         case launchFailed
@@ -70,6 +71,10 @@ public struct ExecutionError: Error, Sendable, Equatable, CustomStringConvertibl
     /// No instance free within the account concurrency: Lambda's `TooManyRequestsException`, `Rate Exceeded.`,
     /// reason `ConcurrentInvocationLimitExceeded`. AWS throttles synchronous invokes rather than queueing them.
     public static var tooManyRequests: ExecutionError { .init(code: .tooManyRequests, message: "Rate Exceeded.") }
+    /// The function's reserved concurrency is in use: reason `ReservedFunctionConcurrentInvocationLimitExceeded`.
+    public static var reservedConcurrencyExceeded: ExecutionError { .init(code: .reservedConcurrencyExceeded, message: "Rate Exceeded.") }
+    /// Either kind of throttling: the invocation may succeed later.
+    public var isThrottling: Bool { code == .tooManyRequests || code == .reservedConcurrencyExceeded }
     /// The runtime is unknown or its interpreter is not installed on this host.
     public static func runtimeNotAvailable(_ detail: String) -> ExecutionError { .init(code: .runtimeNotAvailable, message: detail) }
     /// The execution role's credentials could not be obtained.
@@ -82,19 +87,25 @@ public struct ExecutionError: Error, Sendable, Equatable, CustomStringConvertibl
     /// The Lambda error code to answer Invoke with.
     public var errorCode: String {
         switch code {
-        case .tooManyRequests: "TooManyRequestsException"
+        case .tooManyRequests, .reservedConcurrencyExceeded: "TooManyRequestsException"
         case .runtimeNotAvailable: "InvalidRuntimeException"
         case .credentialsUnavailable, .launchFailed, .shutDown: "ServiceException"
         }
     }
 
     /// The `Reason` member of `TooManyRequestsException`.
-    public var reason: String? { code == .tooManyRequests ? "ConcurrentInvocationLimitExceeded" : nil }
+    public var reason: String? {
+        switch code {
+        case .tooManyRequests: "ConcurrentInvocationLimitExceeded"
+        case .reservedConcurrencyExceeded: "ReservedFunctionConcurrentInvocationLimitExceeded"
+        default: nil
+        }
+    }
 
     /// The HTTP status of ``errorCode`` in the Lambda model.
     public var httpStatus: Int {
         switch code {
-        case .tooManyRequests: 429
+        case .tooManyRequests, .reservedConcurrencyExceeded: 429
         case .runtimeNotAvailable: 502
         case .credentialsUnavailable, .launchFailed, .shutDown: 500
         }

@@ -27,11 +27,23 @@ public final class FunctionExecutor: Sendable {
 
     private struct Registry: Sendable {
         var entries: [ObjectIdentifier: Entry] = [:]
-        /// Instances being started: they count as busy.
-        var launching = 0
+        /// Instances being started, by function: they count as busy.
+        var launching: [String: Int] = [:]
+        /// Reserved concurrency by function (PutFunctionConcurrency); the others share what is left of the account's.
+        var reservations: [String: Int] = [:]
         var isShutDown = false
 
-        var busyCount: Int { entries.values.filter(\.busy).count + launching }
+        func busyCount(of function: String) -> Int {
+            entries.values.filter { $0.busy && $0.instance.function.name == function }.count + launching[function, default: 0]
+        }
+
+        /// Busy instances of the functions without a reservation, which share the unreserved concurrency.
+        var unreservedBusyCount: Int {
+            entries.values.filter { $0.busy && reservations[$0.instance.function.name] == nil }.count
+                + launching.filter { reservations[$0.key] == nil }.values.reduce(0, +)
+        }
+
+        var launchingCount: Int { launching.values.reduce(0, +) }
     }
 
     /// - Parameters:
@@ -88,6 +100,12 @@ public final class FunctionExecutor: Sendable {
         )
     }
 
+    /// Sets or clears (nil) the function's reserved concurrency: at most that many of its invocations run at once,
+    /// and the other functions share the account's concurrency minus all reservations.
+    public func reserveConcurrency(_ reserved: Int?, for functionName: String) {
+        registry.withLock { $0.reservations[functionName] = reserved }
+    }
+
     /// Stops idle instances of the function now, busy ones when their invocation ends (after update or delete).
     public func retire(functionName: String) async {
         let idle = registry.withLock { registry -> [FunctionInstance] in
@@ -139,16 +157,24 @@ public final class FunctionExecutor: Sendable {
                         stale.append(entry.instance)
                     }
                 } else if !entry.busy, reusable == nil {
-                    registry.entries[key]?.busy = true
                     reusable = entry.instance
                 }
             }
-            if let reusable { return .success(.warm(reusable)) }
-            guard registry.busyCount < configuration.accountConcurrency else { return .failure(.tooManyRequests) }
-            registry.launching += 1
+            // The limits hold for warm and cold starts alike: a reservation lowered to 0 stops the function at once.
+            if let reserved = registry.reservations[function.name] {
+                guard registry.busyCount(of: function.name) < reserved else { return .failure(.reservedConcurrencyExceeded) }
+            } else {
+                let unreserved = configuration.accountConcurrency - registry.reservations.values.reduce(0, +)
+                guard registry.unreservedBusyCount < unreserved else { return .failure(.tooManyRequests) }
+            }
+            if let reusable {
+                registry.entries[ObjectIdentifier(reusable)]?.busy = true
+                return .success(.warm(reusable))
+            }
+            registry.launching[function.name, default: 0] += 1
             // Idle instances of other functions make room so that live processes stay within the limit.
             let idle = registry.entries.filter { !$0.value.busy }
-            if registry.entries.count + registry.launching > configuration.accountConcurrency, let victim = idle.first {
+            if registry.entries.count + registry.launchingCount > configuration.accountConcurrency, let victim = idle.first {
                 registry.entries[victim.key] = nil
                 stale.append(victim.value.instance)
             }
@@ -164,7 +190,7 @@ public final class FunctionExecutor: Sendable {
             do {
                 let instance = try await launch(function)
                 let accepted = registry.withLock { registry -> Bool in
-                    registry.launching -= 1
+                    registry.launching[function.name, default: 1] -= 1
                     guard !registry.isShutDown else { return false }
                     registry.entries[ObjectIdentifier(instance)] = Entry(instance: instance, busy: true)
                     return true
@@ -176,10 +202,10 @@ public final class FunctionExecutor: Sendable {
                 }
                 return instance
             } catch let error as ExecutionError {
-                registry.withLock { $0.launching -= 1 }
+                registry.withLock { $0.launching[function.name, default: 1] -= 1 }
                 throw error
             } catch {
-                registry.withLock { $0.launching -= 1 }
+                registry.withLock { $0.launching[function.name, default: 1] -= 1 }
                 throw .launchFailed("\(error)")
             }
         }

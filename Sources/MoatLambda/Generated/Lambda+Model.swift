@@ -50,7 +50,8 @@ extension ServiceModel {
                 "PolicyLengthExceededException",
                 "ResourceNotFoundException",
                 "PreconditionFailedException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "CheckpointDurableExecution",
@@ -233,7 +234,8 @@ extension ServiceModel {
                 "ServiceException",
                 "TooManyRequestsException",
                 "ResourceNotFoundException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "DeleteFunctionEventInvokeConfig",
@@ -367,7 +369,8 @@ extension ServiceModel {
             requestURI: "/2019-09-30/functions/{FunctionName}/concurrency",
             input: "GetFunctionConcurrencyRequest",
             output: "GetFunctionConcurrencyResponse",
-            errors: ["InvalidParameterValueException", "ServiceException", "TooManyRequestsException", "ResourceNotFoundException"]
+            errors: ["InvalidParameterValueException", "ServiceException", "TooManyRequestsException", "ResourceNotFoundException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetFunctionConfiguration",
@@ -440,7 +443,8 @@ extension ServiceModel {
             requestURI: "/2015-03-31/functions/{FunctionName}/policy",
             input: "GetPolicyRequest",
             output: "GetPolicyResponse",
-            errors: ["InvalidParameterValueException", "ServiceException", "TooManyRequestsException", "ResourceNotFoundException"]
+            errors: ["InvalidParameterValueException", "ServiceException", "TooManyRequestsException", "ResourceNotFoundException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetProvisionedConcurrencyConfig",
@@ -745,7 +749,8 @@ extension ServiceModel {
                 "ServiceException",
                 "TooManyRequestsException",
                 "ResourceNotFoundException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "PutFunctionEventInvokeConfig",
@@ -845,7 +850,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "ResourceNotFoundException",
                 "PreconditionFailedException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "SendDurableExecutionCallbackFailure",
@@ -973,7 +979,8 @@ extension ServiceModel {
                 "CodeSigningConfigNotFoundException",
                 "CodeStorageExceededException",
                 "PreconditionFailedException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UpdateFunctionConfiguration",
@@ -991,7 +998,8 @@ extension ServiceModel {
                 "CodeVerificationFailedException",
                 "CodeSigningConfigNotFoundException",
                 "PreconditionFailedException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UpdateFunctionEventInvokeConfig",

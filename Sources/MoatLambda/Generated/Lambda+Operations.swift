@@ -22,6 +22,18 @@ public protocol LambdaOperations: Sendable {
     /// `DeleteFunction`
     func deleteFunction(_ input: Lambda.DeleteFunctionRequest, context: OperationContext) async throws -> Lambda.DeleteFunctionResponse
 
+    /// `UpdateFunctionCode`
+    func updateFunctionCode(
+        _ input: Lambda.UpdateFunctionCodeRequest,
+        context: OperationContext
+    ) async throws -> Lambda.FunctionConfiguration
+
+    /// `UpdateFunctionConfiguration`
+    func updateFunctionConfiguration(
+        _ input: Lambda.UpdateFunctionConfigurationRequest,
+        context: OperationContext
+    ) async throws -> Lambda.FunctionConfiguration
+
     /// `Invoke`
     func invoke(_ input: Lambda.InvocationRequest, context: OperationContext) async throws -> Lambda.InvocationResponse
 
@@ -30,6 +42,27 @@ public protocol LambdaOperations: Sendable {
         _ input: Lambda.GetAccountSettingsRequest,
         context: OperationContext
     ) async throws -> Lambda.GetAccountSettingsResponse
+
+    /// `AddPermission`
+    func addPermission(_ input: Lambda.AddPermissionRequest, context: OperationContext) async throws -> Lambda.AddPermissionResponse
+
+    /// `RemovePermission`
+    func removePermission(_ input: Lambda.RemovePermissionRequest, context: OperationContext) async throws
+
+    /// `GetPolicy`
+    func getPolicy(_ input: Lambda.GetPolicyRequest, context: OperationContext) async throws -> Lambda.GetPolicyResponse
+
+    /// `PutFunctionConcurrency`
+    func putFunctionConcurrency(_ input: Lambda.PutFunctionConcurrencyRequest, context: OperationContext) async throws -> Lambda.Concurrency
+
+    /// `DeleteFunctionConcurrency`
+    func deleteFunctionConcurrency(_ input: Lambda.DeleteFunctionConcurrencyRequest, context: OperationContext) async throws
+
+    /// `GetFunctionConcurrency`
+    func getFunctionConcurrency(
+        _ input: Lambda.GetFunctionConcurrencyRequest,
+        context: OperationContext
+    ) async throws -> Lambda.GetFunctionConcurrencyResponse
 }
 
 extension LambdaOperations {
@@ -63,6 +96,16 @@ extension LambdaOperations {
             let response = try await self.deleteFunction(request, context: context)
             return try WireValueEncoder().encode(response)
         }
+        handlers["UpdateFunctionCode"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.UpdateFunctionCodeRequest.self, from: input)
+            let response = try await self.updateFunctionCode(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["UpdateFunctionConfiguration"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.UpdateFunctionConfigurationRequest.self, from: input)
+            let response = try await self.updateFunctionConfiguration(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
         handlers["Invoke"] = OperationHandler { input, context in
             let request = try WireValueDecoder().decode(Lambda.InvocationRequest.self, from: input)
             let response = try await self.invoke(request, context: context)
@@ -71,6 +114,36 @@ extension LambdaOperations {
         handlers["GetAccountSettings"] = OperationHandler { input, context in
             let request = try WireValueDecoder().decode(Lambda.GetAccountSettingsRequest.self, from: input)
             let response = try await self.getAccountSettings(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["AddPermission"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.AddPermissionRequest.self, from: input)
+            let response = try await self.addPermission(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["RemovePermission"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.RemovePermissionRequest.self, from: input)
+            try await self.removePermission(request, context: context)
+            return .object([:])
+        }
+        handlers["GetPolicy"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.GetPolicyRequest.self, from: input)
+            let response = try await self.getPolicy(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["PutFunctionConcurrency"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.PutFunctionConcurrencyRequest.self, from: input)
+            let response = try await self.putFunctionConcurrency(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["DeleteFunctionConcurrency"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.DeleteFunctionConcurrencyRequest.self, from: input)
+            try await self.deleteFunctionConcurrency(request, context: context)
+            return .object([:])
+        }
+        handlers["GetFunctionConcurrency"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Lambda.GetFunctionConcurrencyRequest.self, from: input)
+            let response = try await self.getFunctionConcurrency(request, context: context)
             return try WireValueEncoder().encode(response)
         }
         return handlers

@@ -7,7 +7,7 @@ extension Lambda {
 
     private static func schemaShapes() -> [Shape] {
         var shapes: [Shape] = []
-        shapes.reserveCapacity(174)
+        shapes.reserveCapacity(194)
         shapes.append(
             Shape(
                 name: "AccountLimit",
@@ -28,6 +28,47 @@ extension Lambda {
                 members: [
                     ShapeMember(name: "TotalCodeSize", shape: "Long"),
                     ShapeMember(name: "FunctionCount", shape: "Long"),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "Action", type: .string, pattern: "(lambda:[*]|lambda:[a-zA-Z]+|[*])"))
+        shapes.append(
+            Shape(
+                name: "AddPermissionRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "NamespacedFunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(name: "StatementId", shape: "StatementId", isRequired: true),
+                    ShapeMember(name: "Action", shape: "Action", isRequired: true),
+                    ShapeMember(name: "Principal", shape: "Principal", isRequired: true),
+                    ShapeMember(name: "SourceArn", shape: "Arn"),
+                    ShapeMember(name: "SourceAccount", shape: "SourceOwner"),
+                    ShapeMember(name: "EventSourceToken", shape: "EventSourceToken"),
+                    ShapeMember(
+                        name: "Qualifier",
+                        shape: "NumericLatestPublishedOrAliasQualifier",
+                        location: .querystring,
+                        locationName: "Qualifier"
+                    ),
+                    ShapeMember(name: "RevisionId", shape: "String"),
+                    ShapeMember(name: "PrincipalOrgID", shape: "PrincipalOrgID"),
+                    ShapeMember(name: "FunctionUrlAuthType", shape: "FunctionUrlAuthType"),
+                    ShapeMember(name: "InvokedViaFunctionUrl", shape: "InvokedViaFunctionUrl"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "AddPermissionResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Statement", shape: "String"),
                 ]
             )
         )
@@ -174,6 +215,21 @@ extension Lambda {
                 type: .structure,
                 members: [
                     ShapeMember(name: "TargetArn", shape: "ResourceArn"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "DeleteFunctionConcurrencyRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "FunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
                 ]
             )
         )
@@ -374,6 +430,7 @@ extension Lambda {
             )
         )
         shapes.append(Shape(name: "EphemeralStorageSize", type: .integer, min: 512, max: 10240))
+        shapes.append(Shape(name: "EventSourceToken", type: .string, min: 0, max: 256, pattern: #"[a-zA-Z0-9._\-]+"#))
         shapes.append(Shape(name: "ExecutionEnvironmentMemoryGiBPerVCpu", type: .double, min: 2, max: 8))
         shapes.append(Shape(name: "ExecutionTimeout", type: .integer, min: 1, max: 31622400))
         shapes.append(Shape(
@@ -484,6 +541,7 @@ extension Lambda {
             max: 140,
             pattern: #"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"#
         ))
+        shapes.append(Shape(name: "FunctionUrlAuthType", type: .string, enumValues: ["NONE", "AWS_IAM"]))
         shapes.append(Shape(name: "FunctionVersion", type: .string, enumValues: ["ALL"]))
         shapes.append(Shape(name: "FunctionVersionLatestPublished", type: .string, enumValues: ["LATEST_PUBLISHED"]))
         shapes.append(
@@ -505,6 +563,30 @@ extension Lambda {
                 members: [
                     ShapeMember(name: "AccountLimit", shape: "AccountLimit"),
                     ShapeMember(name: "AccountUsage", shape: "AccountUsage"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetFunctionConcurrencyRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "FunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetFunctionConcurrencyResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ReservedConcurrentExecutions", shape: "ReservedConcurrentExecutions"),
                 ]
             )
         )
@@ -560,6 +642,37 @@ extension Lambda {
                     ShapeMember(name: "Tags", shape: "Tags"),
                     ShapeMember(name: "TagsError", shape: "TagsError"),
                     ShapeMember(name: "Concurrency", shape: "Concurrency"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetPolicyRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "NamespacedFunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(
+                        name: "Qualifier",
+                        shape: "NumericLatestPublishedOrAliasQualifier",
+                        location: .querystring,
+                        locationName: "Qualifier"
+                    ),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetPolicyResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Policy", shape: "String"),
+                    ShapeMember(name: "RevisionId", shape: "String"),
                 ]
             )
         )
@@ -725,6 +838,7 @@ extension Lambda {
             )
         )
         shapes.append(Shape(name: "InvocationType", type: .string, enumValues: ["Event", "RequestResponse", "DryRun"]))
+        shapes.append(Shape(name: "InvokedViaFunctionUrl", type: .boolean))
         shapes.append(
             Shape(
                 name: "KMSAccessDeniedException",
@@ -900,6 +1014,7 @@ extension Lambda {
             max: 256,
             pattern: #"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"#
         ))
+        shapes.append(Shape(name: "NamespacedStatementId", type: .string, min: 1, max: 100, pattern: "([a-zA-Z0-9-_.]+)"))
         shapes.append(
             Shape(
                 name: "NoPublishedVersionException",
@@ -943,6 +1058,8 @@ extension Lambda {
                 error: Errors.preconditionFailed
             )
         )
+        shapes.append(Shape(name: "Principal", type: .string, pattern: #"[^\s]+"#))
+        shapes.append(Shape(name: "PrincipalOrgID", type: .string, min: 12, max: 34, pattern: "o-[a-z0-9]{10,32}"))
         shapes.append(
             Shape(
                 name: "ProvisionedConcurrencyConfigNotFoundException",
@@ -956,6 +1073,22 @@ extension Lambda {
         )
         shapes.append(
             Shape(
+                name: "PutFunctionConcurrencyRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "FunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(name: "ReservedConcurrentExecutions", shape: "ReservedConcurrentExecutions", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
                 name: "RecursiveInvocationException",
                 type: .structure,
                 members: [
@@ -963,6 +1096,35 @@ extension Lambda {
                     ShapeMember(name: "Message", shape: "String"),
                 ],
                 error: Errors.recursiveInvocation
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "RemovePermissionRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "NamespacedFunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(
+                        name: "StatementId",
+                        shape: "NamespacedStatementId",
+                        location: .uri,
+                        locationName: "StatementId",
+                        isRequired: true
+                    ),
+                    ShapeMember(
+                        name: "Qualifier",
+                        shape: "NumericLatestPublishedOrAliasQualifier",
+                        location: .querystring,
+                        locationName: "Qualifier"
+                    ),
+                    ShapeMember(name: "RevisionId", shape: "String", location: .querystring, locationName: "RevisionId"),
+                ]
             )
         )
         shapes.append(
@@ -1218,6 +1380,7 @@ extension Lambda {
                 error: Errors.snapStartTimeout
             )
         )
+        shapes.append(Shape(name: "SourceOwner", type: .string, min: 0, max: 12, pattern: #"\d{12}"#))
         shapes.append(Shape(
             name: "State",
             type: .string,
@@ -1268,6 +1431,7 @@ extension Lambda {
                 "DisallowedByVpcEncryptionControl",
             ]
         ))
+        shapes.append(Shape(name: "StatementId", type: .string, min: 1, max: 100, pattern: "([a-zA-Z0-9-_]+)"))
         shapes.append(Shape(name: "String", type: .string))
         shapes.append(Shape(name: "StringList", type: .list, member: ShapeReference(shape: "String"), min: 0, max: 1500))
         shapes.append(
@@ -1366,6 +1530,67 @@ extension Lambda {
                     ShapeMember(name: "message", shape: "String"),
                 ],
                 error: Errors.unsupportedMediaType
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateFunctionCodeRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "FunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(name: "ZipFile", shape: "Blob"),
+                    ShapeMember(name: "S3Bucket", shape: "S3Bucket"),
+                    ShapeMember(name: "S3Key", shape: "S3Key"),
+                    ShapeMember(name: "S3ObjectVersion", shape: "S3ObjectVersion"),
+                    ShapeMember(name: "ImageUri", shape: "String"),
+                    ShapeMember(name: "Publish", shape: "Boolean"),
+                    ShapeMember(name: "DryRun", shape: "Boolean"),
+                    ShapeMember(name: "RevisionId", shape: "String"),
+                    ShapeMember(name: "Architectures", shape: "ArchitecturesList"),
+                    ShapeMember(name: "SourceKMSKeyArn", shape: "KMSKeyArn"),
+                    ShapeMember(name: "PublishTo", shape: "FunctionVersionLatestPublished"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateFunctionConfigurationRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(
+                        name: "FunctionName",
+                        shape: "FunctionName",
+                        location: .uri,
+                        locationName: "FunctionName",
+                        isRequired: true
+                    ),
+                    ShapeMember(name: "Role", shape: "RoleArn"),
+                    ShapeMember(name: "Handler", shape: "Handler"),
+                    ShapeMember(name: "Description", shape: "Description"),
+                    ShapeMember(name: "Timeout", shape: "Timeout"),
+                    ShapeMember(name: "MemorySize", shape: "MemorySize"),
+                    ShapeMember(name: "VpcConfig", shape: "VpcConfig"),
+                    ShapeMember(name: "Environment", shape: "Environment"),
+                    ShapeMember(name: "Runtime", shape: "Runtime"),
+                    ShapeMember(name: "DeadLetterConfig", shape: "DeadLetterConfig"),
+                    ShapeMember(name: "KMSKeyArn", shape: "KMSKeyArn"),
+                    ShapeMember(name: "TracingConfig", shape: "TracingConfig"),
+                    ShapeMember(name: "RevisionId", shape: "String"),
+                    ShapeMember(name: "Layers", shape: "LayerList"),
+                    ShapeMember(name: "FileSystemConfigs", shape: "FileSystemConfigList"),
+                    ShapeMember(name: "ImageConfig", shape: "ImageConfig"),
+                    ShapeMember(name: "EphemeralStorage", shape: "EphemeralStorage"),
+                    ShapeMember(name: "SnapStart", shape: "SnapStart"),
+                    ShapeMember(name: "LoggingConfig", shape: "LoggingConfig"),
+                    ShapeMember(name: "CapacityProviderConfig", shape: "CapacityProviderConfig"),
+                    ShapeMember(name: "DurableConfig", shape: "DurableConfig"),
+                ]
             )
         )
         shapes.append(Shape(name: "Version", type: .string, min: 1, max: 1024, pattern: #"(\$LATEST|[0-9]+)"#))

@@ -56,6 +56,82 @@ extension Lambda {
 }
 
 extension Lambda {
+    /// The `AddPermissionRequest` structure.
+    public struct AddPermissionRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var statementId: String
+        public var action: String
+        public var principal: String
+        public var sourceArn: String?
+        public var sourceAccount: String?
+        public var eventSourceToken: String?
+        public var qualifier: String?
+        public var revisionId: String?
+        public var principalOrgID: String?
+        public var functionUrlAuthType: FunctionUrlAuthType?
+        public var invokedViaFunctionUrl: Bool?
+
+        public init(
+            functionName: String,
+            statementId: String,
+            action: String,
+            principal: String,
+            sourceArn: String? = nil,
+            sourceAccount: String? = nil,
+            eventSourceToken: String? = nil,
+            qualifier: String? = nil,
+            revisionId: String? = nil,
+            principalOrgID: String? = nil,
+            functionUrlAuthType: FunctionUrlAuthType? = nil,
+            invokedViaFunctionUrl: Bool? = nil
+        ) {
+            self.functionName = functionName
+            self.statementId = statementId
+            self.action = action
+            self.principal = principal
+            self.sourceArn = sourceArn
+            self.sourceAccount = sourceAccount
+            self.eventSourceToken = eventSourceToken
+            self.qualifier = qualifier
+            self.revisionId = revisionId
+            self.principalOrgID = principalOrgID
+            self.functionUrlAuthType = functionUrlAuthType
+            self.invokedViaFunctionUrl = invokedViaFunctionUrl
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case statementId = "StatementId"
+            case action = "Action"
+            case principal = "Principal"
+            case sourceArn = "SourceArn"
+            case sourceAccount = "SourceAccount"
+            case eventSourceToken = "EventSourceToken"
+            case qualifier = "Qualifier"
+            case revisionId = "RevisionId"
+            case principalOrgID = "PrincipalOrgID"
+            case functionUrlAuthType = "FunctionUrlAuthType"
+            case invokedViaFunctionUrl = "InvokedViaFunctionUrl"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `AddPermissionResponse` structure.
+    public struct AddPermissionResponse: Codable, Sendable, Equatable {
+        public var statement: String?
+
+        public init(statement: String? = nil) {
+            self.statement = statement
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case statement = "Statement"
+        }
+    }
+}
+
+extension Lambda {
     /// The `ApplicationLogLevel` values of the model; other values decode too, and validation refuses them.
     public struct ApplicationLogLevel: RawRepresentable, Codable, Sendable, Hashable {
         public var rawValue: String
@@ -253,6 +329,21 @@ extension Lambda {
 
         private enum CodingKeys: String, CodingKey {
             case targetArn = "TargetArn"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `DeleteFunctionConcurrencyRequest` structure.
+    public struct DeleteFunctionConcurrencyRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+
+        public init(functionName: String) {
+            self.functionName = functionName
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
         }
     }
 }
@@ -636,6 +727,20 @@ extension Lambda {
 }
 
 extension Lambda {
+    /// The `FunctionUrlAuthType` values of the model; other values decode too, and validation refuses them.
+    public struct FunctionUrlAuthType: RawRepresentable, Codable, Sendable, Hashable {
+        public var rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let none = FunctionUrlAuthType(rawValue: "NONE")
+        public static let awsIam = FunctionUrlAuthType(rawValue: "AWS_IAM")
+    }
+}
+
+extension Lambda {
     /// The `FunctionVersion` values of the model; other values decode too, and validation refuses them.
     public struct FunctionVersion: RawRepresentable, Codable, Sendable, Hashable {
         public var rawValue: String
@@ -682,6 +787,36 @@ extension Lambda {
         private enum CodingKeys: String, CodingKey {
             case accountLimit = "AccountLimit"
             case accountUsage = "AccountUsage"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `GetFunctionConcurrencyRequest` structure.
+    public struct GetFunctionConcurrencyRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+
+        public init(functionName: String) {
+            self.functionName = functionName
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `GetFunctionConcurrencyResponse` structure.
+    public struct GetFunctionConcurrencyResponse: Codable, Sendable, Equatable {
+        public var reservedConcurrentExecutions: Int?
+
+        public init(reservedConcurrentExecutions: Int? = nil) {
+            self.reservedConcurrentExecutions = reservedConcurrentExecutions
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case reservedConcurrentExecutions = "ReservedConcurrentExecutions"
         }
     }
 }
@@ -751,6 +886,42 @@ extension Lambda {
             case tags = "Tags"
             case tagsError = "TagsError"
             case concurrency = "Concurrency"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `GetPolicyRequest` structure.
+    public struct GetPolicyRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var qualifier: String?
+
+        public init(functionName: String, qualifier: String? = nil) {
+            self.functionName = functionName
+            self.qualifier = qualifier
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case qualifier = "Qualifier"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `GetPolicyResponse` structure.
+    public struct GetPolicyResponse: Codable, Sendable, Equatable {
+        public var policy: String?
+        public var revisionId: String?
+
+        public init(policy: String? = nil, revisionId: String? = nil) {
+            self.policy = policy
+            self.revisionId = revisionId
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case policy = "Policy"
+            case revisionId = "RevisionId"
         }
     }
 }
@@ -1135,6 +1306,48 @@ extension Lambda {
 }
 
 extension Lambda {
+    /// The `PutFunctionConcurrencyRequest` structure.
+    public struct PutFunctionConcurrencyRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var reservedConcurrentExecutions: Int
+
+        public init(functionName: String, reservedConcurrentExecutions: Int) {
+            self.functionName = functionName
+            self.reservedConcurrentExecutions = reservedConcurrentExecutions
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case reservedConcurrentExecutions = "ReservedConcurrentExecutions"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `RemovePermissionRequest` structure.
+    public struct RemovePermissionRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var statementId: String
+        public var qualifier: String?
+        public var revisionId: String?
+
+        public init(functionName: String, statementId: String, qualifier: String? = nil, revisionId: String? = nil) {
+            self.functionName = functionName
+            self.statementId = statementId
+            self.qualifier = qualifier
+            self.revisionId = revisionId
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case statementId = "StatementId"
+            case qualifier = "Qualifier"
+            case revisionId = "RevisionId"
+        }
+    }
+}
+
+extension Lambda {
     /// The `Runtime` values of the model; other values decode too, and validation refuses them.
     public struct Runtime: RawRepresentable, Codable, Sendable, Hashable {
         public var rawValue: String
@@ -1465,6 +1678,164 @@ extension Lambda {
 }
 
 extension Lambda {
+    /// The `UpdateFunctionCodeRequest` structure.
+    public struct UpdateFunctionCodeRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var zipFile: Data?
+        public var s3Bucket: String?
+        public var s3Key: String?
+        public var s3ObjectVersion: String?
+        public var imageUri: String?
+        public var publish: Bool?
+        public var dryRun: Bool?
+        public var revisionId: String?
+        public var architectures: [Architecture]?
+        public var sourceKMSKeyArn: String?
+        public var publishTo: FunctionVersionLatestPublished?
+
+        public init(
+            functionName: String,
+            zipFile: Data? = nil,
+            s3Bucket: String? = nil,
+            s3Key: String? = nil,
+            s3ObjectVersion: String? = nil,
+            imageUri: String? = nil,
+            publish: Bool? = nil,
+            dryRun: Bool? = nil,
+            revisionId: String? = nil,
+            architectures: [Architecture]? = nil,
+            sourceKMSKeyArn: String? = nil,
+            publishTo: FunctionVersionLatestPublished? = nil
+        ) {
+            self.functionName = functionName
+            self.zipFile = zipFile
+            self.s3Bucket = s3Bucket
+            self.s3Key = s3Key
+            self.s3ObjectVersion = s3ObjectVersion
+            self.imageUri = imageUri
+            self.publish = publish
+            self.dryRun = dryRun
+            self.revisionId = revisionId
+            self.architectures = architectures
+            self.sourceKMSKeyArn = sourceKMSKeyArn
+            self.publishTo = publishTo
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case zipFile = "ZipFile"
+            case s3Bucket = "S3Bucket"
+            case s3Key = "S3Key"
+            case s3ObjectVersion = "S3ObjectVersion"
+            case imageUri = "ImageUri"
+            case publish = "Publish"
+            case dryRun = "DryRun"
+            case revisionId = "RevisionId"
+            case architectures = "Architectures"
+            case sourceKMSKeyArn = "SourceKMSKeyArn"
+            case publishTo = "PublishTo"
+        }
+    }
+}
+
+extension Lambda {
+    /// The `UpdateFunctionConfigurationRequest` structure.
+    public struct UpdateFunctionConfigurationRequest: Codable, Sendable, Equatable {
+        public var functionName: String
+        public var role: String?
+        public var handler: String?
+        public var description: String?
+        public var timeout: Int?
+        public var memorySize: Int?
+        public var vpcConfig: VpcConfig?
+        public var environment: Environment?
+        public var runtime: Runtime?
+        public var deadLetterConfig: DeadLetterConfig?
+        public var kmsKeyArn: String?
+        public var tracingConfig: TracingConfig?
+        public var revisionId: String?
+        public var layers: [String]?
+        public var fileSystemConfigs: [FileSystemConfig]?
+        public var imageConfig: ImageConfig?
+        public var ephemeralStorage: EphemeralStorage?
+        public var snapStart: SnapStart?
+        public var loggingConfig: LoggingConfig?
+        public var capacityProviderConfig: CapacityProviderConfig?
+        public var durableConfig: DurableConfig?
+
+        public init(
+            functionName: String,
+            role: String? = nil,
+            handler: String? = nil,
+            description: String? = nil,
+            timeout: Int? = nil,
+            memorySize: Int? = nil,
+            vpcConfig: VpcConfig? = nil,
+            environment: Environment? = nil,
+            runtime: Runtime? = nil,
+            deadLetterConfig: DeadLetterConfig? = nil,
+            kmsKeyArn: String? = nil,
+            tracingConfig: TracingConfig? = nil,
+            revisionId: String? = nil,
+            layers: [String]? = nil,
+            fileSystemConfigs: [FileSystemConfig]? = nil,
+            imageConfig: ImageConfig? = nil,
+            ephemeralStorage: EphemeralStorage? = nil,
+            snapStart: SnapStart? = nil,
+            loggingConfig: LoggingConfig? = nil,
+            capacityProviderConfig: CapacityProviderConfig? = nil,
+            durableConfig: DurableConfig? = nil
+        ) {
+            self.functionName = functionName
+            self.role = role
+            self.handler = handler
+            self.description = description
+            self.timeout = timeout
+            self.memorySize = memorySize
+            self.vpcConfig = vpcConfig
+            self.environment = environment
+            self.runtime = runtime
+            self.deadLetterConfig = deadLetterConfig
+            self.kmsKeyArn = kmsKeyArn
+            self.tracingConfig = tracingConfig
+            self.revisionId = revisionId
+            self.layers = layers
+            self.fileSystemConfigs = fileSystemConfigs
+            self.imageConfig = imageConfig
+            self.ephemeralStorage = ephemeralStorage
+            self.snapStart = snapStart
+            self.loggingConfig = loggingConfig
+            self.capacityProviderConfig = capacityProviderConfig
+            self.durableConfig = durableConfig
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case functionName = "FunctionName"
+            case role = "Role"
+            case handler = "Handler"
+            case description = "Description"
+            case timeout = "Timeout"
+            case memorySize = "MemorySize"
+            case vpcConfig = "VpcConfig"
+            case environment = "Environment"
+            case runtime = "Runtime"
+            case deadLetterConfig = "DeadLetterConfig"
+            case kmsKeyArn = "KMSKeyArn"
+            case tracingConfig = "TracingConfig"
+            case revisionId = "RevisionId"
+            case layers = "Layers"
+            case fileSystemConfigs = "FileSystemConfigs"
+            case imageConfig = "ImageConfig"
+            case ephemeralStorage = "EphemeralStorage"
+            case snapStart = "SnapStart"
+            case loggingConfig = "LoggingConfig"
+            case capacityProviderConfig = "CapacityProviderConfig"
+            case durableConfig = "DurableConfig"
+        }
+    }
+}
+
+extension Lambda {
     /// The `VpcConfig` structure.
     public struct VpcConfig: Codable, Sendable, Equatable {
         public var subnetIds: [String]?
@@ -1633,6 +2004,30 @@ extension Lambda.RuntimeVersionError: CustomReflectable {
             children: [
                 ("errorCode", self.errorCode as Any),
                 ("message", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Lambda.UpdateFunctionCodeRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("functionName", self.functionName as Any),
+                ("zipFile", "*** sensitive ***" as Any),
+                ("s3Bucket", self.s3Bucket as Any),
+                ("s3Key", self.s3Key as Any),
+                ("s3ObjectVersion", self.s3ObjectVersion as Any),
+                ("imageUri", self.imageUri as Any),
+                ("publish", self.publish as Any),
+                ("dryRun", self.dryRun as Any),
+                ("revisionId", self.revisionId as Any),
+                ("architectures", self.architectures as Any),
+                ("sourceKMSKeyArn", self.sourceKMSKeyArn as Any),
+                ("publishTo", self.publishTo as Any),
             ],
             displayStyle: .struct
         )

@@ -93,6 +93,13 @@ struct EventQueue: Sendable {
         ).run()
     }
 
+    /// Releases every claim: on a single node (SQLite) a claim that exists at start belongs to a process that died,
+    /// and its events should run now rather than when their lease runs out.
+    func releaseClaimsOfDeadProcesses() async throws {
+        guard database.dialect == .sqlite else { return }
+        try await database.sql.raw("UPDATE lambda_events SET claimed_until = 0 WHERE claimed_until > 0").run()
+    }
+
     func deleteAll() async throws {
         try await database.sql.raw("DELETE FROM lambda_events").run()
     }

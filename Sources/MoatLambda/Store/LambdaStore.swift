@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MoatStorage
 import SQLKit
@@ -19,6 +20,20 @@ struct FunctionRecord: Sendable, Equatable {
     var revisionId: String
     var lastModified: Date
     var createdAt: Date
+    /// The resource-based policy (AddPermission), a JSON policy document; nil when it has no statement.
+    var policy: String? = nil
+    /// PutFunctionConcurrency's reservation; nil when the function uses the unreserved pool.
+    var reservedConcurrency: Int? = nil
+}
+
+extension FunctionRecord {
+    /// What an instance depends on: code and configuration, not the policy or the reservation. Instances of another
+    /// fingerprint are not reused.
+    var executionFingerprint: String {
+        let environment = self.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{0}")
+        let text = [codeSha256, runtime, role, handler ?? "", String(timeout), String(memorySize), environment].joined(separator: "\u{1}")
+        return Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString()
+    }
 }
 
 /// Lambda's tables: functions, and their deployment packages by digest (shared by functions with the same code).
@@ -27,6 +42,7 @@ struct FunctionRecord: Sendable, Equatable {
 struct LambdaStore: Sendable {
     let database: Database
 
+    /// Lambda's migrations in order, the event queue's included.
     static let migrations: [Migration] = [
         Migration(
             module: "lambda",
@@ -57,7 +73,16 @@ struct LambdaStore: Sendable {
                 )
                 """,
             ]
-        )
+        ),
+        EventQueue.migration,
+        Migration(
+            module: "lambda",
+            name: "003-policy-concurrency",
+            statements: [
+                "ALTER TABLE lambda_functions ADD COLUMN policy TEXT",
+                "ALTER TABLE lambda_functions ADD COLUMN reserved_concurrency BIGINT",
+            ]
+        ),
     ]
 
     /// Stores the function and its package in one transaction; false when a function of that name exists.
@@ -80,6 +105,46 @@ struct LambdaStore: Sendable {
         } catch let error as StorageError where error == .uniqueViolation {
             return false
         }
+    }
+
+    /// Replaces the function's configuration (and its package when `zip` is given) unless its revision is no longer
+    /// `revision`; false then. A package no other function uses any more is dropped.
+    func update(_ function: FunctionRecord, zip: [UInt8]?, replacingRevision revision: String) async throws -> Bool {
+        try await database.transaction { db in
+            guard
+                let row = try await db.raw(
+                    "SELECT code_sha256, revision_id FROM lambda_functions WHERE name = \(bind: function.name)"
+                ).first(),
+                try row.decode(column: "revision_id", as: String.self) == revision
+            else { return false }
+            let previousCode = try row.decode(column: "code_sha256", as: String.self)
+            if let zip { try await Self.storeCode(zip, sha256: function.codeSha256, in: db) }
+            try await db.raw(
+                """
+                UPDATE lambda_functions SET runtime = \(bind: function.runtime), role = \(bind: function.role),
+                    handler = \(bind: function.handler), description = \(bind: function.description), timeout = \(bind: function.timeout),
+                    memory_size = \(bind: function.memorySize), environment = \(bind: try Self.encode(function.environment)),
+                    code_sha256 = \(bind: function.codeSha256), code_size = \(bind: function.codeSize),
+                    revision_id = \(bind: function.revisionId), last_modified = \(bind: Self.millis(function.lastModified)),
+                    policy = \(bind: function.policy), reserved_concurrency = \(bind: function.reservedConcurrency)
+                WHERE name = \(bind: function.name)
+                """
+            ).run()
+            if previousCode != function.codeSha256 { try await Self.dropUnusedCode(previousCode, in: db) }
+            return true
+        }
+    }
+
+    /// The reservations of every function that has one, to restore the executor's limits at start.
+    func reservations() async throws -> [String: Int] {
+        let rows = try await database.sql.raw(
+            "SELECT name, reserved_concurrency FROM lambda_functions WHERE reserved_concurrency IS NOT NULL"
+        ).all()
+        var result: [String: Int] = [:]
+        for row in rows {
+            result[try row.decode(column: "name", as: String.self)] = Int(try row.decode(column: "reserved_concurrency", as: Int64.self))
+        }
+        return result
     }
 
     func function(named name: String) async throws -> FunctionRecord? {
@@ -158,7 +223,10 @@ struct LambdaStore: Sendable {
             codeSize: Int(try row.decode(column: "code_size", as: Int64.self)),
             revisionId: try row.decode(column: "revision_id", as: String.self),
             lastModified: date(try row.decode(column: "last_modified", as: Int64.self)),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self))
+            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            policy: try row.decodeNil(column: "policy") ? nil : try row.decode(column: "policy", as: String.self),
+            reservedConcurrency: try row.decodeNil(column: "reserved_concurrency")
+                ? nil : Int(try row.decode(column: "reserved_concurrency", as: Int64.self))
         )
     }
 
