@@ -28,12 +28,14 @@ struct MoatDomains: Sendable {
                 minimumSessionDuration: configuration.minimumSessionDuration,
                 logger: logger
             )
+            let lambdaWork = configuration.lambdaWorkDirectory ?? LambdaRuntimes.defaultWorkDirectory(for: configuration.dataDirectory)
+            try LambdaRuntimes.prepareWorkDirectory(lambdaWork, sharedWithFunctions: LambdaRuntimes.isolatesByDefault)
             let executor = FunctionExecutor(
                 configuration: ExecutorConfiguration(
                     bootstrapDirectory: LambdaRuntimes.bootstrapDirectory,
                     endpointURL: configuration.resolvedPublicURL,
                     accountConcurrency: configuration.lambdaConcurrency,
-                    scratchDirectory: configuration.dataDirectory.appendingPathComponent("lambda/instances", isDirectory: true),
+                    scratchDirectory: lambdaWork.appendingPathComponent("instances", isDirectory: true),
                     interpreterSearchPath: LambdaRuntimes.hostSearchPath,
                     pythonSDKDirectory: configuration.lambdaPythonSDK
                 ),
@@ -43,7 +45,7 @@ struct MoatDomains: Sendable {
             )
             let lambda = LambdaDomain(
                 database: database,
-                dataDirectory: configuration.dataDirectory,
+                codeDirectory: lambdaWork.appendingPathComponent("code", isDirectory: true),
                 accountId: configuration.accountId,
                 region: configuration.region,
                 roles: IAMExecutionRoles(iam: iam),
@@ -68,7 +70,12 @@ struct MoatDomains: Sendable {
             attributes: [.posixPermissions: 0o700]
         )
         let path = configuration.dataDirectory.appendingPathComponent("moat.sqlite").path
-        return try await Database.open(.sqlite(path: path), logger: logger)
+        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        // Moat's user alone reads the database (SQLite gives its -wal and -shm files the database file's mode).
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
+        return database
     }
 
     /// Applies every pending migration and returns; `moat migrate`.

@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     /// Lambda: a directory added to python functions' `PYTHONPATH` holding the SDK (boto3), as Lambda's python
     /// runtimes include one; `scripts/lambda-python-sdk.sh DIR` installs the pinned boto3 there.
     public var lambdaPythonSDK: URL?
+    /// Lambda: where unpacked packages and instance directories go (a cache); default: a directory of the system's
+    /// temporary directory named after the data directory.
+    public var lambdaWorkDirectory: URL?
 
     public init(
         host: String = "127.0.0.1",
@@ -62,7 +65,8 @@ public struct ServerConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         lambdaConcurrency: Int = 1000,
         lambdaEventRetryDelays: [Duration] = [.seconds(60), .seconds(120)],
-        lambdaPythonSDK: URL? = nil
+        lambdaPythonSDK: URL? = nil,
+        lambdaWorkDirectory: URL? = nil
     ) {
         self.host = host
         self.port = port
@@ -85,6 +89,7 @@ public struct ServerConfiguration: Sendable {
         self.lambdaConcurrency = lambdaConcurrency
         self.lambdaEventRetryDelays = lambdaEventRetryDelays
         self.lambdaPythonSDK = lambdaPythonSDK
+        self.lambdaWorkDirectory = lambdaWorkDirectory
     }
 
     /// The endpoint URL clients use.

@@ -20,12 +20,12 @@ public struct LambdaDomain: Sendable {
     public static var migrations: [Migration] { LambdaStore.migrations }
 
     /// - Parameters:
-    ///   - dataDirectory: where unpacked packages go.
+    ///   - codeDirectory: where unpacked packages go (a cache of the database's packages).
     ///   - roles: IAM's answer to "may Lambda assume this role?".
     ///   - executor: runs functions.
     public init(
         database: Database,
-        dataDirectory: URL,
+        codeDirectory: URL,
         accountId: String,
         region: String,
         roles: any ExecutionRoleChecking,
@@ -36,7 +36,7 @@ public struct LambdaDomain: Sendable {
         self.store = store
         self.service = LambdaService(
             store: store,
-            code: CodeCache(root: dataDirectory.appendingPathComponent("lambda/code", isDirectory: true)),
+            code: CodeCache(root: codeDirectory),
             roles: roles,
             executor: executor,
             events: EventQueue(database: database),

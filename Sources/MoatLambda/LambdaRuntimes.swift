@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// Where the runtimes Moat ships live, and where the host's interpreters are looked for.
 public enum LambdaRuntimes {
@@ -12,4 +13,33 @@ public enum LambdaRuntimes {
     public static var hostSearchPath: [String] {
         (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
     }
+
+    /// The default directory for unpacked packages and instances of a data directory: outside it (functions of other
+    /// uids must reach their instance directories, and the data directory stays private to Moat), in the system's
+    /// temporary directory, one per data directory. Its content is a cache, rebuilt from the database.
+    public static func defaultWorkDirectory(for dataDirectory: URL) -> URL {
+        let path = dataDirectory.standardizedFileURL.resolvingSymlinksInPath().path
+        let digest = SHA256.hash(data: Data(path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        return URL(fileURLWithPath: "/tmp", isDirectory: true).appendingPathComponent("moat-lambda-\(geteuid())-\(digest)", isDirectory: true)
+    }
+
+    /// Creates the work directory for Moat's user: 0711 when functions run under other uids (they pass through to
+    /// their own instance directories), 0700 otherwise. Refuses a path that is a link or belongs to another user, so
+    /// that nobody can prepare it in advance in a shared temporary directory.
+    public static func prepareWorkDirectory(_ url: URL, sharedWithFunctions: Bool) throws {
+        let mode: mode_t = sharedWithFunctions ? 0o711 : 0o700
+        if mkdir(url.path, mode) != 0, errno != EEXIST {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdir \(url.path): \(String(cString: strerror(errno)))"])
+        }
+        var info = stat()
+        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not a directory of Moat's own user"])
+        }
+        guard chmod(url.path, mode) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "chmod \(url.path): \(String(cString: strerror(errno)))"])
+        }
+    }
+
+    /// Whether functions run under uids of their own by default: Moat runs as root and `setpriv` is installed.
+    public static var isolatesByDefault: Bool { FunctionSandbox.canIsolate }
 }

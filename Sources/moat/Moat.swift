@@ -66,6 +66,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Lambda: directory added to python functions' PYTHONPATH, holding boto3 (scripts/lambda-python-sdk.sh installs it).")
     var lambdaPythonSDK: String?
 
+    @Option(help: "Lambda: directory for unpacked packages and instances, a cache (default: one under /tmp per data directory).")
+    var lambdaWorkDir: String?
+
     var eventRetryDelays: [Duration]? {
         let parts = lambdaEventRetryDelays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
@@ -111,7 +114,8 @@ struct Serve: AsyncParsableCommand {
             logLevel: data.logLevel,
             lambdaConcurrency: lambdaConcurrency,
             lambdaEventRetryDelays: eventRetryDelays ?? [.seconds(60), .seconds(120)],
-            lambdaPythonSDK: (lambdaPythonSDK ?? environment["MOAT_LAMBDA_PYTHON_SDK"]).map { URL(fileURLWithPath: $0, isDirectory: true) }
+            lambdaPythonSDK: (lambdaPythonSDK ?? environment["MOAT_LAMBDA_PYTHON_SDK"]).map { URL(fileURLWithPath: $0, isDirectory: true) },
+            lambdaWorkDirectory: lambdaWorkDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
         )
     }
 }

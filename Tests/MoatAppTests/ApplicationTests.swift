@@ -20,7 +20,8 @@ struct ApplicationTests {
             rootAccessKeyId: "AKIAAPPTESTROOT00001",
             rootSecretAccessKey: "apptestsecretapptestsecretapptestsecret1",
             maximumBodySize: 1024,
-            maximumHeaderSize: 2048
+            maximumHeaderSize: 2048,
+            lambdaWorkDirectory: directory.url.appendingPathComponent("lambda-work")
         )
     }
 

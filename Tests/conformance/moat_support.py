@@ -5,10 +5,12 @@ Tests read like the specification they check; everything mechanical lives here.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,6 +121,13 @@ def free_port() -> int:
 
 
 _LAMBDA_PYTHON_SDK: Path | None = None
+LAMBDA_WORK_DIRECTORIES: list[Path] = []
+
+
+@atexit.register
+def _remove_lambda_work_directories() -> None:
+    for path in LAMBDA_WORK_DIRECTORIES:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def lambda_python_sdk() -> Path:
@@ -163,6 +172,7 @@ class MoatServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     needed_sigkill: bool = False
+    _lambda_work: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -182,7 +192,7 @@ class MoatServer:
         ]
         if self.allow_reset:
             args.append("--allow-reset")
-        args += ["--lambda-python-sdk", str(lambda_python_sdk())]
+        args += ["--lambda-python-sdk", str(lambda_python_sdk()), "--lambda-work-dir", str(self.lambda_work_dir())]
         return args + list(self.extra_args)
 
     def start(self) -> MoatServer:
@@ -247,6 +257,16 @@ class MoatServer:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+    def lambda_work_dir(self) -> Path:
+        """Unpacked packages and function instances: outside pytest's private tmp (functions may run under uids of
+        their own, which must reach their instance directories), removed with the data directory's tests."""
+        if self._lambda_work is None:
+            import tempfile
+
+            self._lambda_work = Path(tempfile.mkdtemp(prefix="moat-lambda-work-", dir="/tmp"))
+            LAMBDA_WORK_DIRECTORIES.append(self._lambda_work)
+        return self._lambda_work
 
     def kill(self) -> None:
         """SIGKILL at once (a crash: no graceful shutdown)."""

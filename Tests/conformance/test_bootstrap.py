@@ -51,7 +51,7 @@ def test_key_files_in_the_data_dir_are_private(start_moat: Callable[..., MoatSer
     data_dir = tmp_path / "data"
     start_moat(data_dir, root=None)
 
-    key_files = [path for path in data_dir.rglob("*") if path.is_file() and "key" in path.name.lower()]
+    key_files = [path for path in data_dir.rglob("*") if path.is_file() and ("key" in path.name.lower() or "sqlite" in path.name)]
 
     assert key_files, f"no key file in {data_dir}: {sorted(p.name for p in data_dir.rglob('*'))}"
     for path in key_files:

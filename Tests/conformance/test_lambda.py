@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import shutil
 import time
 import zipfile
@@ -106,6 +107,18 @@ def zip_of(files: dict[str, str]) -> bytes:
 @pytest.fixture
 def lambda_client(moat: Any) -> Any:
     return aws_client("lambda", moat.endpoint, ROOT)
+
+
+@pytest.fixture
+def shared_dir() -> Any:
+    """A directory functions may write in: they may run under uids of their own, outside pytest's private tmp."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix="moat-lambda-test-", dir="/tmp"))
+    path.chmod(0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
@@ -477,17 +490,17 @@ def test_account_concurrency_limit(start_moat: Any, root_iam_for: Any) -> None:
     assert throttled[0].response["Reason"] == "ConcurrentInvocationLimitExceeded"
 
 
-def test_event_invocations_are_retried_twice(start_moat: Any, root_iam_for: Any, tmp_path: Any) -> None:
+def test_event_invocations_are_retried_twice(start_moat: Any, root_iam_for: Any, shared_dir: Any) -> None:
     server = start_moat(extra_args=("--lambda-event-retry-delays", "0.2,0.2"))
     client = aws_client("lambda", server.endpoint, ROOT)
     role = root_iam_for(server).create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     create(client, role, "flaky", {"app.py": RETRYING_PY})
 
-    succeeding = tmp_path / "third-time-lucky.txt"
+    succeeding = shared_dir / "third-time-lucky.txt"
     answer = client.invoke(FunctionName="flaky", InvocationType="Event",
                            Payload=json.dumps({"file": str(succeeding), "succeed_on": 3}))
     assert answer["StatusCode"] == 202
-    failing = tmp_path / "never.txt"
+    failing = shared_dir / "never.txt"
     client.invoke(FunctionName="flaky", InvocationType="Event", Payload=json.dumps({"file": str(failing), "succeed_on": 99}))
 
     wait_until(lambda: succeeding.exists() and len(succeeding.read_text().splitlines()) == 3)
@@ -497,14 +510,14 @@ def test_event_invocations_are_retried_twice(start_moat: Any, root_iam_for: Any,
     assert len(set(succeeding.read_text().splitlines())) == 1, "every attempt keeps the event's request id"
 
 
-def test_event_survives_a_restart(start_moat: Any, root_iam_for: Any, tmp_path: Any) -> None:
+def test_event_survives_a_restart(start_moat: Any, root_iam_for: Any, tmp_path: Any, shared_dir: Any) -> None:
     data = tmp_path / "data"
     server = start_moat(data, extra_args=("--lambda-concurrency", "1"))
     client = aws_client("lambda", server.endpoint, ROOT)
     role = root_iam_for(server).create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     create(client, role, "later", {"app.py": RETRYING_PY})
     client.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)
-    marker = tmp_path / "ran.txt"
+    marker = shared_dir / "ran.txt"
     client.invoke(FunctionName="later", InvocationType="Event", Payload=json.dumps({"file": str(marker), "succeed_on": 1}))
     server.kill()
 
@@ -526,3 +539,66 @@ def mock_any() -> Any:
     from unittest import mock
 
     return mock.ANY
+
+
+# --- isolation -------------------------------------------------------------------------------------------------------
+
+SPY_TARGET_PY = """
+import os
+
+def handler(event, context):
+    home = os.environ["HOME"]
+    with open(os.path.join(home, "secret.txt"), "w") as out:
+        out.write("only mine")
+    return {"pid": os.getpid(), "uid": os.getuid(), "home": home, "task_root": os.environ["LAMBDA_TASK_ROOT"],
+            "runtime_api": os.environ["AWS_LAMBDA_RUNTIME_API"]}
+"""
+
+SPY_PY = """
+import os, socket
+
+def attempt(action):
+    try:
+        action()
+        return "read"
+    except OSError as error:
+        return type(error).__name__
+
+def read(path):
+    with open(path, "rb") as handle:
+        handle.read(16)
+
+def steal_invocation(address):
+    host, port = address.split(":")
+    with socket.create_connection((host, int(port)), timeout=2) as connection:
+        connection.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        if not connection.recv(64):
+            raise ConnectionResetError("closed without an answer")
+
+def handler(event, context):
+    return {
+        "uid": os.getuid(),
+        "environ": attempt(lambda: read("/proc/%d/environ" % event["pid"])),
+        "home_file": attempt(lambda: read(os.path.join(event["home"], "secret.txt"))),
+        "code": attempt(lambda: read(os.path.join(event["task_root"], "app.py"))),
+        "runtime_api": attempt(lambda: steal_invocation(event["runtime_api"])),
+        "own_code": attempt(lambda: read(os.path.join(os.environ["LAMBDA_TASK_ROOT"], "app.py"))),
+    }
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="functions get uids of their own only when Moat runs as root")
+def test_one_function_cannot_reach_another(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "target", {"app.py": SPY_TARGET_PY})
+    create(lambda_client, role_arn, "spy", {"app.py": SPY_PY})
+    target = invoke(lambda_client, "target")[1]
+    response, spied = invoke(lambda_client, "spy", target)
+    assert "FunctionError" not in response, spied
+    assert spied["uid"] != target["uid"] and 0 not in (spied["uid"], target["uid"])
+    assert spied["own_code"] == "read"
+    assert spied["environ"] == "PermissionError", "another function's credentials are in its environment"
+    assert spied["home_file"] == "PermissionError"
+    assert spied["code"] == "PermissionError"
+    assert spied["runtime_api"] in ("ConnectionResetError", "ConnectionRefusedError", "BrokenPipeError")
+    # The target was not disturbed: its next invocation is still its own.
+    assert invoke(lambda_client, "target")[1]["pid"] == target["pid"]

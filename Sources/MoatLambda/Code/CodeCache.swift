@@ -49,6 +49,8 @@ struct CodeCache: Sendable {
     private func unpack(_ zip: [UInt8], sha256: String, limits: LambdaLimits) throws -> URL {
         let directory = path(for: sha256)
         if FileManager.default.fileExists(atPath: directory.path) { return directory }
+        // Only Moat's user reads the cache; instances see hard links in directories of their own.
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         do throws(ZipArchiveError) {
             let zipLimits = ZipArchive.Limits(maximumEntries: ZipArchive.Limits.lambda.maximumEntries, maximumUncompressedSize: limits.maximumUnzippedSize)
             try ZipArchive(zip, limits: zipLimits).extract(to: directory)

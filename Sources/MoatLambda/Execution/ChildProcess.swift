@@ -169,7 +169,7 @@ struct ChildProcess: Sendable {
     /// Peak resident memory (VmHWM) in MB, rounded up; 0 when unknown.
     func maxMemoryUsedMB() -> Int {
         #if os(Linux)
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        guard let status = ProcFile.read("/proc/\(pid)/status") else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kilobytes = line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
             return (kilobytes + 1023) / 1024

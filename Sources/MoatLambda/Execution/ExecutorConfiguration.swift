@@ -23,6 +23,11 @@ public struct ExecutorConfiguration: Sendable {
     public var enforceMemoryLimit: Bool
     /// MB added to the memory size when ``enforceMemoryLimit`` is on.
     public var memoryLimitHeadroom: Int
+    /// Whether each function runs under a uid of its own (see ``FunctionSandbox``); nil: when Moat runs as root and
+    /// `setpriv` is installed.
+    public var isolation: Bool?
+    /// The first uid given to a function when isolating; the next functions get the following ones.
+    public var isolationBaseUID: UInt32
     /// Put on python functions' `PYTHONPATH`: the SDK layer (boto3) that Lambda's python runtimes include.
     public var pythonSDKDirectory: URL?
 
@@ -37,7 +42,9 @@ public struct ExecutorConfiguration: Sendable {
         functionPath: String = "/usr/local/bin:/usr/bin:/bin",
         enforceMemoryLimit: Bool = false,
         memoryLimitHeadroom: Int = 64,
-        pythonSDKDirectory: URL? = nil
+        pythonSDKDirectory: URL? = nil,
+        isolation: Bool? = nil,
+        isolationBaseUID: UInt32 = 200_000
     ) {
         self.bootstrapDirectory = bootstrapDirectory
         self.endpointURL = endpointURL
@@ -50,6 +57,8 @@ public struct ExecutorConfiguration: Sendable {
         self.enforceMemoryLimit = enforceMemoryLimit
         self.memoryLimitHeadroom = memoryLimitHeadroom
         self.pythonSDKDirectory = pythonSDKDirectory
+        self.isolation = isolation
+        self.isolationBaseUID = isolationBaseUID
     }
 }
 

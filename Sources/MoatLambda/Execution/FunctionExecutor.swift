@@ -16,6 +16,7 @@ public final class FunctionExecutor: Sendable {
     private let logs: any FunctionLogSink
     private let logger: Logger
     private let registry = Mutex(Registry())
+    private let sandbox: FunctionSandbox
 
     private struct Entry: Sendable {
         var instance: FunctionInstance
@@ -58,7 +59,13 @@ public final class FunctionExecutor: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
-        self.catalog = RuntimeCatalog(bootstrapDirectory: configuration.bootstrapDirectory, searchPath: configuration.interpreterSearchPath)
+        let isolates = configuration.isolation ?? FunctionSandbox.canIsolate
+        self.sandbox = FunctionSandbox(isolates: isolates, baseUID: configuration.isolationBaseUID)
+        self.catalog = RuntimeCatalog(
+            bootstrapDirectory: configuration.bootstrapDirectory,
+            searchPath: configuration.interpreterSearchPath,
+            requiresOthersExecutable: isolates
+        )
         self.credentials = credentials
         self.logs = logs
         self.logger = logger
@@ -256,36 +263,44 @@ public final class FunctionExecutor: Sendable {
         }
     }
 
-    private func launch(_ function: FunctionDefinition) async throws(ExecutionError) -> FunctionInstance {
-        let command = try catalog.launch(runtime: function.runtime, codeDirectory: function.codeDirectory)
-        let issued: FunctionCredentials
+    private func launch(_ definition: FunctionDefinition) async throws(ExecutionError) -> FunctionInstance {
+        let uid = sandbox.uid(for: definition.name)
+        let prepared: FunctionSandbox.Prepared
         do {
-            issued = try await credentials.credentials(for: function)
+            prepared = try sandbox.prepareInstance(root: configuration.scratchDirectory, function: definition, uid: uid)
         } catch {
-            throw .credentialsUnavailable("Could not obtain credentials of the execution role: \(error)")
+            throw .launchFailed("Could not prepare the instance directory: \(error)")
+        }
+        // The function sees its own copy of the task root.
+        var function = definition
+        function.codeDirectory = prepared.taskRoot
+        let issued: FunctionCredentials
+        let command: RuntimeCatalog.Launch
+        do throws(ExecutionError) {
+            command = try catalog.launch(runtime: function.runtime, codeDirectory: function.codeDirectory)
+            do {
+                issued = try await credentials.credentials(for: function)
+            } catch {
+                throw .credentialsUnavailable("Could not obtain credentials of the execution role: \(error)")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: prepared.directory)
+            throw error
         }
         let logStreamName = FunctionEnvironment.logStreamName(version: function.version)
-        let directory = configuration.scratchDirectory.appendingPathComponent(
-            "\(function.name)-\(UUID().uuidString.lowercased())",
-            isDirectory: true
-        )
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .launchFailed("Could not create the instance directory \(directory.path): \(error)")
-        }
         let environment = FunctionEnvironment.make(
             function: function,
             command: command,
             credentials: issued,
             logStreamName: logStreamName,
-            home: directory.path,
+            home: prepared.directory.path,
             configuration: configuration
         )
         var launchCommand = command
+        (launchCommand.executable, launchCommand.arguments) = sandbox.command(command.executable, command.arguments, uid: uid)
         if configuration.enforceMemoryLimit, FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") {
             let bytes = (function.memorySize + configuration.memoryLimitHeadroom) * 1024 * 1024
-            launchCommand.arguments = ["--data=\(bytes)", "--", command.executable] + command.arguments
+            launchCommand.arguments = ["--data=\(bytes)", "--", launchCommand.executable] + launchCommand.arguments
             launchCommand.executable = "/usr/bin/prlimit"
         }
         return try await FunctionInstance.launch(
@@ -295,7 +310,8 @@ public final class FunctionExecutor: Sendable {
             workingDirectory: function.codeDirectory.path,
             logStreamName: logStreamName,
             initTimeout: configuration.initTimeout,
-            scratchDirectory: directory,
+            scratchDirectory: prepared.directory,
+            runAs: uid,
             eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
             logger: logger
         )

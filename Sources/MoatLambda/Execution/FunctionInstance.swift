@@ -151,6 +151,7 @@ final class FunctionInstance: Sendable {
         logStreamName: String,
         initTimeout: Duration,
         scratchDirectory: URL?,
+        runAs: UInt32,
         eventLoop: any EventLoop,
         logger: Logger
     ) async throws(ExecutionError) -> FunctionInstance {
@@ -168,6 +169,7 @@ final class FunctionInstance: Sendable {
                 .serverChannelOption(ChannelOptions.backlog, value: 16)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RuntimeAPIPeerCheck(expectedUID: runAs))
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                     }

@@ -27,10 +27,14 @@ public struct RuntimeCatalog: Sendable {
 
     public var bootstrapDirectory: URL
     public var searchPath: [String]
+    public var requiresOthersExecutable: Bool
 
-    public init(bootstrapDirectory: URL, searchPath: [String]) {
+    /// - Parameter requiresOthersExecutable: only interpreters an unprivileged uid can run (functions have uids of
+    ///   their own).
+    public init(bootstrapDirectory: URL, searchPath: [String], requiresOthersExecutable: Bool = false) {
         self.bootstrapDirectory = bootstrapDirectory
         self.searchPath = searchPath
+        self.requiresOthersExecutable = requiresOthersExecutable
     }
 
     /// Whether the name is a runtime this catalog knows (whether or not its interpreter is installed).
@@ -77,7 +81,9 @@ public struct RuntimeCatalog: Sendable {
         for directory in searchPath where !directory.isEmpty {
             let candidate = (directory as NSString).appendingPathComponent(program)
             guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
-            if let resolved = Self.interpreters.resolve(candidate) { return resolved }
+            guard let resolved = Self.interpreters.resolve(candidate) else { continue }
+            if requiresOthersExecutable, !FunctionSandbox.othersCanExecute(resolved) { continue }
+            return resolved
         }
         return nil
     }
