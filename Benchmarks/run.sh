@@ -2,8 +2,11 @@
 # Moat foundation benchmark, one command: installs wrk (Debian) and the Python packages of the conformance suite,
 # builds the release binary unless it is newer than the sources, then runs Benchmarks/bench.py, which writes
 # Benchmarks/results/<timestamp>/ and rewrites Benchmarks/RESULTS.md.
+# With --lambda it runs Benchmarks/lambda.py instead (Lambda cold start, warm round trip, Invokes per second), which
+# writes its own Benchmarks/results/<timestamp>/ and rewrites only the Lambda section of Benchmarks/RESULTS.md.
 #
-# Usage: Benchmarks/run.sh [bench.py options]      (Benchmarks/run.sh --help lists them)
+# Usage: Benchmarks/run.sh [bench.py options]                (Benchmarks/run.sh --help lists them)
+#        Benchmarks/run.sh --lambda [lambda.py options]      (Benchmarks/run.sh --lambda --help lists them)
 # Which binary (the first that applies):
 #   MOAT_BINARY=path          benchmark this executable; MOAT_BENCH_SOURCE (text) and MOAT_BENCH_SOURCE_COMMIT (a
 #                             commit) say what it was built from, for RESULTS.md
@@ -32,9 +35,19 @@ fi
 # 2. boto3 / botocore, pinned by the conformance suite.
 python="$("$repo/scripts/conformance-venv.sh" | tail -n 1)"
 
+script="bench.py"
+arguments=()
+for argument in "$@"; do
+    if [[ "$argument" == "--lambda" ]]; then
+        script="lambda.py"
+    else
+        arguments+=("$argument")
+    fi
+done
+set -- ${arguments[@]+"${arguments[@]}"}
 for argument in "$@"; do
     if [[ "$argument" == "-h" || "$argument" == "--help" ]]; then
-        exec "$python" "$bench/bench.py" --help
+        exec "$python" "$bench/$script" --help
     fi
 done
 
@@ -103,11 +116,12 @@ elif [[ -n "${MOAT_BENCH_COMMIT:-}" ]]; then
 else
     invocation="Benchmarks/run.sh"
 fi
+[[ "$script" == "lambda.py" ]] && invocation+=" --lambda"
 [[ $# -gt 0 ]] && invocation+=" $*"
 source_args=(--invocation "$invocation")
 [[ -n "$commit" ]] && source_args+=(--commit "$commit")
 [[ -n "$source_note" ]] && source_args+=(--source-note "$source_note")
-"$python" "$bench/bench.py" --binary "$binary" --repo "$repo" "${source_args[@]}" "$@" &
+"$python" "$bench/$script" --binary "$binary" --repo "$repo" "${source_args[@]}" "$@" &
 driver=$!
 trap 'kill -TERM "$driver" 2> /dev/null || true; wait "$driver" 2> /dev/null || true; exit 130' INT TERM HUP
 status=0
