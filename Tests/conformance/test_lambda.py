@@ -602,3 +602,26 @@ def test_one_function_cannot_reach_another(lambda_client: Any, role_arn: str) ->
     assert spied["runtime_api"] in ("ConnectionResetError", "ConnectionRefusedError", "BrokenPipeError")
     # The target was not disturbed: its next invocation is still its own.
     assert invoke(lambda_client, "target")[1]["pid"] == target["pid"]
+
+
+HUNGRY_PY = """
+def handler(event, context):
+    hoard = []
+    for _ in range(event["megabytes"]):
+        hoard.append(bytearray(1024 * 1024))
+    return len(hoard)
+"""
+
+
+def test_memory_limit_is_enforced_and_reported(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "hungry", {"app.py": HUNGRY_PY}, MemorySize=128, Timeout=20)
+    response, payload = invoke(lambda_client, "hungry", {"megabytes": 400}, LogType="Tail")
+    assert response["FunctionError"] == "Unhandled"
+    # Killed at the limit (a memory cgroup: Lambda's Runtime.OutOfMemory), or refused memory (a data-segment limit).
+    assert payload["errorType"] in ("Runtime.OutOfMemory", "MemoryError"), payload
+    report = [line for line in base64.b64decode(response["LogResult"]).decode().splitlines() if line.startswith("REPORT")]
+    assert report and "Memory Size: 128 MB" in report[-1]
+    used = int(report[-1].split("Max Memory Used: ")[1].split(" MB")[0])
+    assert 0 < used <= 128 + 64
+    _, fine = invoke(lambda_client, "hungry", {"megabytes": 10})
+    assert fine == 10

@@ -18,8 +18,9 @@ public struct ExecutorConfiguration: Sendable {
     public var interpreterSearchPath: [String]
     /// `PATH` of every function process, after the interpreter's own directory.
     public var functionPath: String
-    /// Limits each instance's data segment (`RLIMIT_DATA`) to its memory size plus ``memoryLimitHeadroom`` MB,
-    /// through `prlimit(1)`. Off by default: interpreters reserve more address space than they use.
+    /// Holds each instance to its function's memory size: in a memory cgroup of its own where Moat can create one
+    /// (cgroup v2 `memory.max`, else v1 `memory.limit_in_bytes`), else by its data segment (`RLIMIT_DATA` through
+    /// `prlimit(1)`, memory size plus ``memoryLimitHeadroom`` MB: interpreters reserve more than they touch).
     public var enforceMemoryLimit: Bool
     /// MB added to the memory size when ``enforceMemoryLimit`` is on.
     public var memoryLimitHeadroom: Int
@@ -40,7 +41,7 @@ public struct ExecutorConfiguration: Sendable {
         initTimeout: Duration = .seconds(10),
         interpreterSearchPath: [String] = ["/usr/local/bin", "/usr/bin", "/bin"],
         functionPath: String = "/usr/local/bin:/usr/bin:/bin",
-        enforceMemoryLimit: Bool = false,
+        enforceMemoryLimit: Bool = true,
         memoryLimitHeadroom: Int = 64,
         pythonSDKDirectory: URL? = nil,
         isolation: Bool? = nil,

@@ -17,6 +17,8 @@ public final class FunctionExecutor: Sendable {
     private let logger: Logger
     private let registry = Mutex(Registry())
     private let sandbox: FunctionSandbox
+    /// Where instances' memory cgroups go; nil when the machine allows none (the data segment is limited instead).
+    private let memoryCgroups: MemoryCgroup.Parent?
 
     private struct Entry: Sendable {
         var instance: FunctionInstance
@@ -59,6 +61,7 @@ public final class FunctionExecutor: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.memoryCgroups = configuration.enforceMemoryLimit ? MemoryCgroup.makeParent() : nil
         let isolates = configuration.isolation ?? FunctionSandbox.canIsolate
         self.sandbox = FunctionSandbox(isolates: isolates, baseUID: configuration.isolationBaseUID)
         self.catalog = RuntimeCatalog(
@@ -138,6 +141,8 @@ public final class FunctionExecutor: Sendable {
             return registry.entries.values.map(\.instance)
         }
         await stop(all)
+        // Empty once every instance is gone; another executor of this process may still use it (then it stays).
+        if let memoryCgroups { rmdir(memoryCgroups.path) }
     }
 
     /// The number of live instances, busy or idle (for tests and metrics).
@@ -298,7 +303,13 @@ public final class FunctionExecutor: Sendable {
         )
         var launchCommand = command
         (launchCommand.executable, launchCommand.arguments) = sandbox.command(command.executable, command.arguments, uid: uid)
-        if configuration.enforceMemoryLimit, FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") {
+        // The memory limit: the instance's own cgroup where possible, else the data segment's size.
+        let cgroup = memoryCgroups.flatMap {
+            MemoryCgroup.create(in: $0, name: prepared.directory.lastPathComponent, bytes: function.memorySize * 1024 * 1024)
+        }
+        if let cgroup {
+            (launchCommand.executable, launchCommand.arguments) = cgroup.command(launchCommand.executable, launchCommand.arguments)
+        } else if configuration.enforceMemoryLimit, FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") {
             let bytes = (function.memorySize + configuration.memoryLimitHeadroom) * 1024 * 1024
             launchCommand.arguments = ["--data=\(bytes)", "--", launchCommand.executable] + launchCommand.arguments
             launchCommand.executable = "/usr/bin/prlimit"
@@ -311,6 +322,7 @@ public final class FunctionExecutor: Sendable {
             logStreamName: logStreamName,
             initTimeout: configuration.initTimeout,
             scratchDirectory: prepared.directory,
+            memoryCgroup: cgroup,
             runAs: uid,
             eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
             logger: logger

@@ -74,6 +74,8 @@ final class FunctionInstance: Sendable {
     private let logger: Logger
     /// The instance's own directory (its HOME), removed once the process is gone.
     private let scratchDirectory: URL?
+    /// The instance's memory cgroup, when the machine lets Moat make one.
+    private let memoryCgroup: MemoryCgroup?
     private let state: Mutex<State>
 
     private enum Phase: Sendable {
@@ -120,6 +122,8 @@ final class FunctionInstance: Sendable {
         var idleLines: [LogLine] = []
         var termination: ChildProcess.Termination?
         var maxMemoryUsedMB = 0
+        /// The kernel killed the runtime for exceeding the memory limit.
+        var outOfMemory = false
     }
 
     private init(
@@ -128,9 +132,11 @@ final class FunctionInstance: Sendable {
         eventLoop: any EventLoop,
         initTimeout: Duration,
         scratchDirectory: URL?,
+        memoryCgroup: MemoryCgroup?,
         logger: Logger
     ) {
         self.scratchDirectory = scratchDirectory
+        self.memoryCgroup = memoryCgroup
         self.function = function
         self.logStreamName = logStreamName
         self.eventLoop = eventLoop
@@ -151,6 +157,7 @@ final class FunctionInstance: Sendable {
         logStreamName: String,
         initTimeout: Duration,
         scratchDirectory: URL?,
+        memoryCgroup: MemoryCgroup?,
         runAs: UInt32,
         eventLoop: any EventLoop,
         logger: Logger
@@ -161,6 +168,7 @@ final class FunctionInstance: Sendable {
             eventLoop: eventLoop,
             initTimeout: initTimeout,
             scratchDirectory: scratchDirectory,
+            memoryCgroup: memoryCgroup,
             logger: logger
         )
         let server: any Channel
@@ -177,6 +185,8 @@ final class FunctionInstance: Sendable {
                 .bind(host: "127.0.0.1", port: 0)
                 .get()
         } catch {
+            if let scratchDirectory { try? FileManager.default.removeItem(at: scratchDirectory) }
+            memoryCgroup?.remove()
             throw .launchFailed("Runtime API listener: \(error)")
         }
         guard let port = server.localAddress?.port else {
@@ -198,6 +208,7 @@ final class FunctionInstance: Sendable {
         } catch {
             server.close(promise: nil)
             if let scratchDirectory { try? FileManager.default.removeItem(at: scratchDirectory) }
+            memoryCgroup?.remove()
             throw .launchFailed(error.description)
         }
         instance.state.withLock { state in
@@ -443,9 +454,13 @@ final class FunctionInstance: Sendable {
 
     /// Called on the reaper thread once the process is gone.
     private func processExited(_ termination: ChildProcess.Termination) {
+        let outOfMemory = memoryCgroup?.wasOutOfMemory ?? false
+        let peak = memoryCgroup?.peakBytes.map(Self.megabytes)
         let actions = state.withLock { state -> Actions in
             var actions = Actions()
             state.termination = termination
+            state.outOfMemory = outOfMemory
+            if let peak { state.maxMemoryUsedMB = max(state.maxMemoryUsedMB, peak) }
             state.phase = .dead
             state.initTimer?.cancel()
             state.initTimer = nil
@@ -464,6 +479,7 @@ final class FunctionInstance: Sendable {
             return actions
         }
         if let scratchDirectory { try? FileManager.default.removeItem(at: scratchDirectory) }
+        memoryCgroup?.remove()
         logger.debug("Function instance exited", metadata: ["function.name": "\(function.name)", "process.exit": "\(termination.description)"])
         perform(actions)
     }
@@ -499,7 +515,8 @@ final class FunctionInstance: Sendable {
             eventLoop.scheduleTask(in: .milliseconds(1)) { self.finalize() }
             return
         }
-        let memory = state.withLock { state in state.phase == .dead ? nil : state.process }?.maxMemoryUsedMB()
+        let memory = memoryCgroup?.peakBytes.map(Self.megabytes)
+            ?? state.withLock { state in state.phase == .dead ? nil : state.process }?.maxMemoryUsedMB()
         let finished = state.withLock { state -> (CheckedContinuation<InstanceOutcome, Never>, InstanceOutcome)? in
             guard let pending = state.pending, let completion = pending.completion else { return nil }
             state.pending = nil
@@ -555,10 +572,12 @@ final class FunctionInstance: Sendable {
                     reason = "Runtime exited with error: \(termination.description)"
                 }
                 let message = "RequestId: \(requestId) Error: \(reason)"
-                outcome.payload = Array(Self.jsonObject(["errorType": "Runtime.ExitError", "errorMessage": message]).utf8)
+                // Killed by the kernel at the memory limit: Lambda's own error type for it.
+                let errorType = state.outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError"
+                outcome.payload = Array(Self.jsonObject(["errorType": errorType, "errorMessage": message]).utf8)
                 let now = Date()
                 outcome.lines.append(LogLine(timestamp: now, message: message))
-                outcome.lines.append(LogLine(timestamp: now, message: "Runtime.ExitError"))
+                outcome.lines.append(LogLine(timestamp: now, message: errorType))
             }
             return (pending.continuation, outcome)
         }
@@ -566,6 +585,9 @@ final class FunctionInstance: Sendable {
             continuation.resume(returning: outcome)
         }
     }
+
+    /// Bytes as whole megabytes, rounded up, as REPORT lines count them.
+    static func megabytes(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) >> 20 }
 
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
