@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatApp",
+                "MoatApp", "MoatWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "MoatApp",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda",
+                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,6 +109,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Runtimes")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MoatLogs",
+            dependencies: [
+                "MoatCore", "MoatStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -191,6 +200,14 @@ let package = Package(
             name: "MoatLambdaTests",
             dependencies: [
                 "MoatLambda", "MoatCore", "MoatStorage", "MoatTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MoatLogsTests",
+            dependencies: [
+                "MoatLogs", "MoatCore", "MoatStorage", "MoatTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -5,6 +5,7 @@ import Metrics
 import MoatCore
 import MoatIAM
 import MoatLambda
+import MoatLogs
 import MoatStorage
 import MoatWire
 import NIOCore
@@ -86,6 +87,7 @@ public func buildApplication(
         services: [
             DatabaseService(database: core.database),
             ExpiredSessionSweeper(iam: core.iam, interval: .seconds(60), logger: logger),
+            LogRetentionSweeper(logs: core.logs, interval: .seconds(300), logger: logger),
             LambdaLifecycle(
                 lambda: core.lambda,
                 executor: core.executor,

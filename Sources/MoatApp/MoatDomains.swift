@@ -3,6 +3,7 @@ import Logging
 import MoatCore
 import MoatIAM
 import MoatLambda
+import MoatLogs
 import MoatStorage
 
 /// The domains of Moat over one database, assembled once per process.
@@ -11,10 +12,11 @@ struct MoatDomains: Sendable {
     let database: Database
     let iam: IAMDomain
     let lambda: LambdaDomain
+    let logs: LogsDomain
     let executor: FunctionExecutor
 
     /// Every module's migrations, in dependency order.
-    static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations
+    static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations + LogsDomain.migrations
 
     static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> MoatDomains {
         let database = try await openDatabase(configuration, logger: logger)
@@ -52,7 +54,15 @@ struct MoatDomains: Sendable {
                 executor: executor,
                 limits: LambdaLimits(accountConcurrency: configuration.lambdaConcurrency)
             )
-            return MoatDomains(configuration: configuration, database: database, iam: iam, lambda: lambda, executor: executor)
+            let logs = LogsDomain(database: database, accountId: configuration.accountId, region: configuration.region, logger: logger)
+            return MoatDomains(
+                configuration: configuration,
+                database: database,
+                iam: iam,
+                lambda: lambda,
+                logs: logs,
+                executor: executor
+            )
         } catch {
             await database.close()
             throw error
@@ -90,7 +100,7 @@ struct MoatDomains: Sendable {
         await database.close()
     }
 
-    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding] }
+    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding, logs.binding] }
 
     /// Installs the root key from the configuration, or generates one on first start.
     /// - Returns: the generated key when one was made now, so that it can be shown once.
@@ -105,6 +115,7 @@ struct MoatDomains: Sendable {
     /// Wipes all state (`--allow-reset`) but the root key, so that clients keep working.
     func reset() async throws {
         try await lambda.reset()
+        try await logs.reset()
         try await iam.reset()
     }
 }

@@ -9,7 +9,7 @@ struct Moat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moat",
         abstract: "The AWS stack for securing microservices, on your own machine: IAM, STS and more, on the AWS wire protocols.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, LogsCommand.self],
         defaultSubcommand: Serve.self
     )
 }

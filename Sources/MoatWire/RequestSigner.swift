@@ -1,9 +1,8 @@
 import Crypto
 public import Foundation
-public import MoatWire
 
-/// Signs requests with AWS Signature Version 4 the way SDK clients do, for tests: the `Authorization` header form
-/// and the presigned-query form.
+/// Signs requests with AWS Signature Version 4 the way SDK clients do: the `Authorization` header form and the
+/// presigned-query form. Tests sign with it, and so does `moat logs tail`.
 ///
 /// Written apart from MoatWire's verifier (Foundation percent-encoding, raw query sorting as botocore does) so that a
 /// shared mistake cannot make both agree; the AWS test-suite and botocore vectors pin both to AWS.
