@@ -88,6 +88,8 @@ public func buildApplication(
             DatabaseService(database: core.database),
             ExpiredSessionSweeper(iam: core.iam, interval: .seconds(60), logger: logger),
             LogRetentionSweeper(logs: core.logs, interval: .seconds(300), logger: logger),
+            // Shut down in reverse: instances stop, then their last lines are written, then the database closes.
+            core.functionLogs,
             LambdaLifecycle(
                 lambda: core.lambda,
                 executor: core.executor,

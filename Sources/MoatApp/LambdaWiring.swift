@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import MoatIAM
 import MoatLambda
+import MoatLogs
+import Synchronization
 import ServiceLifecycle
 
 /// Lambda's execution roles are IAM roles that trust `lambda.amazonaws.com`.
@@ -43,16 +45,70 @@ enum LambdaPrincipal {
     static let sessionDuration = 43_200
 }
 
-/// Function output goes to Moat's log at debug level, one line per line the function wrote.
-struct LoggerFunctionLogSink: FunctionLogSink {
+/// Function output becomes CloudWatch Logs events of `/aws/lambda/NAME`, one stream per instance, as on Lambda.
+///
+/// Lines are written in batches a moment later, as CloudWatch receives them, so that an invocation never waits for
+/// the database; what is buffered is bounded, and written at shutdown.
+final class FunctionLogBuffer: FunctionLogSink, Service, Sendable {
+    private struct Key: Hashable {
+        let group: String
+        let stream: String
+    }
+
+    private struct Buffer {
+        var lines: [Key: [(timestamp: Date, message: String)]] = [:]
+        var count = 0
+        var dropped = 0
+    }
+
+    let logs: LogsDomain
     let logger: Logger
+    let interval: Duration
+    /// Lines kept waiting at most; beyond, the oldest batch waits no more (and a warning says how many were lost).
+    let capacity: Int
+    private let buffer = Mutex(Buffer())
+
+    init(logs: LogsDomain, logger: Logger, interval: Duration = .milliseconds(200), capacity: Int = 200_000) {
+        self.logs = logs
+        self.logger = logger
+        self.interval = interval
+        self.capacity = capacity
+    }
 
     func append(function: FunctionDefinition, stream: String, lines: [(timestamp: Date, message: String)]) async {
-        for line in lines {
-            logger.debug(
-                "\(line.message)",
-                metadata: ["aws.lambda.function": "\(function.name)", "aws.log.group": "\(function.logGroupName)", "aws.log.stream": "\(stream)"]
-            )
+        buffer.withLock { buffer in
+            if buffer.count + lines.count > capacity {
+                buffer.dropped += buffer.count
+                buffer.lines = [:]
+                buffer.count = 0
+            }
+            buffer.lines[Key(group: function.logGroupName, stream: stream), default: []] += lines
+            buffer.count += lines.count
+        }
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.interval)
+                await self.flush()
+            }
+        }
+        await flush()
+    }
+
+    func flush() async {
+        let (batches, dropped) = buffer.withLock { buffer in
+            defer { buffer = Buffer() }
+            return (buffer.lines, buffer.dropped)
+        }
+        if dropped > 0 { logger.warning("function log lines dropped: the buffer was full", metadata: ["count": "\(dropped)"]) }
+        for (key, lines) in batches {
+            do {
+                try await logs.append(group: key.group, stream: key.stream, events: lines)
+            } catch {
+                logger.warning("function log lines could not be stored", metadata: ["aws.log.group": "\(key.group)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ struct MoatDomains: Sendable {
     let iam: IAMDomain
     let lambda: LambdaDomain
     let logs: LogsDomain
+    let functionLogs: FunctionLogBuffer
     let executor: FunctionExecutor
 
     /// Every module's migrations, in dependency order.
@@ -30,6 +31,8 @@ struct MoatDomains: Sendable {
                 minimumSessionDuration: configuration.minimumSessionDuration,
                 logger: logger
             )
+            let logs = LogsDomain(database: database, accountId: configuration.accountId, region: configuration.region, logger: logger)
+            let functionLogs = FunctionLogBuffer(logs: logs, logger: logger)
             let lambdaWork = configuration.lambdaWorkDirectory ?? LambdaRuntimes.defaultWorkDirectory(for: configuration.dataDirectory)
             try LambdaRuntimes.prepareWorkDirectory(lambdaWork, sharedWithFunctions: LambdaRuntimes.isolatesByDefault)
             let executor = FunctionExecutor(
@@ -42,7 +45,7 @@ struct MoatDomains: Sendable {
                     pythonSDKDirectory: configuration.lambdaPythonSDK
                 ),
                 credentials: IAMFunctionCredentials(iam: iam),
-                logs: LoggerFunctionLogSink(logger: logger),
+                logs: functionLogs,
                 logger: logger
             )
             let lambda = LambdaDomain(
@@ -54,13 +57,13 @@ struct MoatDomains: Sendable {
                 executor: executor,
                 limits: LambdaLimits(accountConcurrency: configuration.lambdaConcurrency)
             )
-            let logs = LogsDomain(database: database, accountId: configuration.accountId, region: configuration.region, logger: logger)
             return MoatDomains(
                 configuration: configuration,
                 database: database,
                 iam: iam,
                 lambda: lambda,
                 logs: logs,
+                functionLogs: functionLogs,
                 executor: executor
             )
         } catch {

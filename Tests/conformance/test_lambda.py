@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import time
 import zipfile
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from moat_support import ACCOUNT_ID, POLICY_VERSION, REGION, ROOT, Creds, aws_client, run_aws_cli
+from moat_support import ACCOUNT_ID, POLICY_VERSION, REGION, ROOT, Creds, aws_client, isolated_environment, moat_binary, run_aws_cli
 
 LAMBDA_TRUST = {
     "Version": POLICY_VERSION,
@@ -625,3 +626,43 @@ def test_memory_limit_is_enforced_and_reported(lambda_client: Any, role_arn: str
     assert 0 < used <= 128 + 64
     _, fine = invoke(lambda_client, "hungry", {"megabytes": 10})
     assert fine == 10
+
+
+JSON_LOGGER_PY = """
+import json
+
+def handler(event, context):
+    print("plain line for", event["who"])
+    print(json.dumps({"level": "error", "latency": event["latency"]}))
+    return "logged"
+"""
+
+
+def test_function_output_becomes_cloudwatch_logs(lambda_client: Any, role_arn: str, moat: Any) -> None:
+    create(lambda_client, role_arn, "chatty", {"app.py": JSON_LOGGER_PY})
+    first = invoke(lambda_client, "chatty", {"who": "alice", "latency": 250})[0]["ResponseMetadata"]["RequestId"]
+    invoke(lambda_client, "chatty", {"who": "bob", "latency": 50})
+    logs = aws_client("logs", moat.endpoint, ROOT)
+
+    def events(**filters: Any) -> list[str]:
+        return [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/chatty", **filters)["events"]]
+
+    wait_until(lambda: any(m.startswith("REPORT") for m in events()) and len([m for m in events() if m.startswith("END")]) == 2)
+    streams = logs.describe_log_streams(logGroupName="/aws/lambda/chatty")["logStreams"]
+    assert len(streams) == 1, "one warm instance, one stream"
+    assert streams[0]["logStreamName"].split("/")[-1].startswith("[$LATEST]")
+    got = [e["message"] for e in logs.get_log_events(logGroupName="/aws/lambda/chatty", logStreamName=streams[0]["logStreamName"],
+                                                       startFromHead=True)["events"]]
+    assert got[0].startswith(f"START RequestId: {first} Version: $LATEST")
+    assert "plain line for alice" in got and got.index("plain line for alice") < got.index(f"END RequestId: {first}")
+    assert events(filterPattern='"plain line"') == ["plain line for alice", "plain line for bob"]
+    assert [json.loads(m)["latency"] for m in events(filterPattern="{ $.latency > 100 }")] == [250]
+
+    tail = subprocess.run(
+        [str(moat_binary()), "logs", "tail", "chatty", "--since", "10m"],
+        env=isolated_environment({"AWS_ACCESS_KEY_ID": ROOT.access_key_id, "AWS_SECRET_ACCESS_KEY": ROOT.secret_access_key,
+                                  "AWS_ENDPOINT_URL": moat.endpoint, "AWS_DEFAULT_REGION": REGION}),
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+    assert tail.returncode == 0, tail.stderr
+    assert "plain line for bob" in tail.stdout
