@@ -666,3 +666,63 @@ def test_function_output_becomes_cloudwatch_logs(lambda_client: Any, role_arn: s
     )
     assert tail.returncode == 0, tail.stderr
     assert "plain line for bob" in tail.stdout
+
+
+RIC_BOOTSTRAP = """#!/bin/sh
+# A custom runtime as AWS documents it: the function's own bootstrap runs the Runtime Interface Client.
+export PYTHONPATH="$LAMBDA_TASK_ROOT"
+exec python3 -m awslambdaric "$_HANDLER"
+"""
+
+RIC_APP = """
+import os
+
+def handler(event, context):
+    return {"answer": event["question"] * 2, "client": "awslambdaric", "request_id": context.aws_request_id}
+"""
+
+
+def zip_with_distributions(files: dict[str, str], executables: dict[str, str], distributions: list[str]) -> bytes:
+    """A package holding `files`, executable `executables` and the installed files of the given distributions."""
+    import importlib.metadata
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        for name, text in executables.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16
+            archive.writestr(info, text)
+        for distribution in distributions:
+            found = importlib.metadata.distribution(distribution)
+            for path in found.files or []:
+                if ".." in path.parts or "__pycache__" in path.parts:
+                    continue
+                archive.write(found.locate_file(path), str(path))
+    return buffer.getvalue()
+
+
+def function_python_version() -> tuple[int, ...] | None:
+    """The version of the python3 a `provided` bootstrap finds on the functions' PATH."""
+    import sys
+
+    found = subprocess.run(["python3", "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+                           env={"PATH": "/usr/local/bin:/usr/bin:/bin"}, capture_output=True, text=True)
+    return tuple(int(part) for part in found.stdout.split()) if found.returncode == 0 else None
+
+
+@pytest.mark.skipif(function_python_version() != __import__("sys").version_info[:2],
+                    reason="awslambdaric's compiled module is built for this suite's python, not the functions' python3")
+def test_provided_runtime_running_the_aws_runtime_interface_client(lambda_client: Any, role_arn: str) -> None:
+    package = zip_with_distributions(
+        {"app.py": RIC_APP}, {"bootstrap": RIC_BOOTSTRAP}, ["awslambdaric", "simplejson", "snapshot-restore-py"]
+    )
+    lambda_client.create_function(FunctionName="ric", Runtime="provided.al2023", Role=role_arn, Handler="app.handler",
+                                  Code={"ZipFile": package}, Timeout=15)
+    response, payload = invoke(lambda_client, "ric", {"question": 21})
+    assert "FunctionError" not in response, payload
+    assert payload["answer"] == 42 and payload["client"] == "awslambdaric"
+    assert payload["request_id"] == response["ResponseMetadata"]["RequestId"]
+    response, failure = invoke(lambda_client, "ric", {})
+    assert response["FunctionError"] == "Unhandled" and failure["errorType"] == "KeyError"
