@@ -726,3 +726,20 @@ def test_provided_runtime_running_the_aws_runtime_interface_client(lambda_client
     assert payload["request_id"] == response["ResponseMetadata"]["RequestId"]
     response, failure = invoke(lambda_client, "ric", {})
     assert response["FunctionError"] == "Unhandled" and failure["errorType"] == "KeyError"
+
+
+def test_large_packages_up_to_lambdas_limit(lambda_client: Any, role_arn: str) -> None:
+    # 9 MB that do not compress: about 12 MB of base64 in the JSON request, above Moat's general body limit.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 'big'\n")
+        archive.writestr("blob.bin", os.urandom(9 * 1024 * 1024))
+    package = buffer.getvalue()
+    created = lambda_client.create_function(FunctionName="big", Runtime="python3.12", Role=role_arn, Handler="app.handler",
+                                            Code={"ZipFile": package})
+    assert created["CodeSize"] == len(package)
+    assert invoke(lambda_client, "big")[1] == "big"
+
+    with pytest.raises(ClientError) as too_large:
+        lambda_client.update_function_code(FunctionName="big", ZipFile=package * 6)
+    assert too_large.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
