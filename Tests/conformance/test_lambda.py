@@ -529,8 +529,17 @@ def test_event_survives_a_restart(start_moat: Any, root_iam_for: Any, tmp_path: 
 
 
 def wait_until(condition: Any, timeout: float = 15.0) -> None:
+    """Polls `condition` until it holds; a ResourceNotFoundException (a log group not written yet) counts as not yet."""
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise
+            return False
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not holds():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.1)
@@ -743,3 +752,45 @@ def test_large_packages_up_to_lambdas_limit(lambda_client: Any, role_arn: str) -
     with pytest.raises(ClientError) as too_large:
         lambda_client.update_function_code(FunctionName="big", ZipFile=package * 6)
     assert too_large.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+# Tutorial 001, secure-lambda/InternalLambda/index.js, as the tutorial gives it.
+TUTORIAL_001_INTERNAL_LAMBDA = """export const handler = async (event) => {
+    try {
+        console.log('Request successfully received from SNS');
+
+        let name = event['Records'][0]['Sns']['Message'];
+        let response = {
+            statusCode: 200,
+            body: JSON.stringify(`Hello ${name}. Greetings from InternalLambda!`),
+        };
+        console.log('Response: ', response);
+        return response;
+    } catch (err) {
+        let response = {
+            statusCode: 500,
+            body: JSON.stringify('An error occurred while processing your request.'),
+        };
+
+        console.error('Error processing event', err);
+        return response;
+    }
+};
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_tutorial_001_internal_lambda_with_the_cli(moat: Any, root_iam: Any, tmp_path: Any) -> None:
+    root_iam.create_role(RoleName="InternalLambda-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+    package = tmp_path / "function.zip"
+    package.write_bytes(zip_of({"index.mjs": TUTORIAL_001_INTERNAL_LAMBDA}))
+    run_aws_cli(moat.endpoint, ROOT, "lambda", "create-function", "--function-name", "InternalLambda", "--runtime", "nodejs20.x",
+                "--handler", "index.handler", "--role", f"arn:aws:iam::{ACCOUNT_ID}:role/InternalLambda-role",
+                "--zip-file", f"fileb://{package}")
+    out = tmp_path / "out.json"
+    run_aws_cli(moat.endpoint, ROOT, "lambda", "invoke", "--function-name", "InternalLambda",
+                "--payload", '{"Records":[{"Sns":{"Message":"Agnes"}}]}', str(out))
+    assert json.loads(out.read_text()) == {"statusCode": 200, "body": '"Hello Agnes. Greetings from InternalLambda!"'}
+    logs = aws_client("logs", moat.endpoint, ROOT)
+    wait_until(lambda: any("Request successfully received from SNS" in e["message"]
+                           for e in logs.filter_log_events(logGroupName="/aws/lambda/InternalLambda")["events"]))
