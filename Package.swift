@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatApp", "MoatWire",
+                "MoatApp", "MoatWire", "MoatLambda",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -94,6 +94,7 @@ public func buildApplication(
                 lambda: core.lambda,
                 executor: core.executor,
                 configuration: EventRunnerConfiguration(retryDelays: configuration.lambdaEventRetryDelays),
+                pythonSDKToInstall: core.pythonSDKToInstall,
                 logger: logger
             ),
         ],

@@ -118,12 +118,18 @@ struct LambdaLifecycle: Service {
     let lambda: LambdaDomain
     let executor: FunctionExecutor
     let configuration: EventRunnerConfiguration
+    let pythonSDKToInstall: URL?
     let logger: Logger
 
     func run() async throws {
         try await lambda.resume()
         await cancelWhenGracefulShutdown {
-            await lambda.runEvents(configuration, logger: logger)
+            await withDiscardingTaskGroup { group in
+                if let pythonSDKToInstall {
+                    group.addTask { await PythonSDK.ensureInstalled(at: pythonSDKToInstall, logger: logger) }
+                }
+                await lambda.runEvents(configuration, logger: logger)
+            }
         }
         await executor.shutdown()
     }

@@ -15,6 +15,8 @@ struct MoatDomains: Sendable {
     let logs: LogsDomain
     let functionLogs: FunctionLogBuffer
     let executor: FunctionExecutor
+    /// Where Moat installs the python functions' boto3 itself, when no `--lambda-python-sdk` was given.
+    let pythonSDKToInstall: URL?
 
     /// Every module's migrations, in dependency order.
     static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations + LogsDomain.migrations
@@ -42,7 +44,7 @@ struct MoatDomains: Sendable {
                     accountConcurrency: configuration.lambdaConcurrency,
                     scratchDirectory: lambdaWork.appendingPathComponent("instances", isDirectory: true),
                     interpreterSearchPath: LambdaRuntimes.hostSearchPath,
-                    pythonSDKDirectory: configuration.lambdaPythonSDK
+                    pythonSDKDirectory: configuration.lambdaPythonSDK ?? lambdaWork.appendingPathComponent("python-sdk", isDirectory: true)
                 ),
                 credentials: IAMFunctionCredentials(iam: iam),
                 logs: functionLogs,
@@ -64,7 +66,8 @@ struct MoatDomains: Sendable {
                 lambda: lambda,
                 logs: logs,
                 functionLogs: functionLogs,
-                executor: executor
+                executor: executor,
+                pythonSDKToInstall: configuration.lambdaPythonSDK == nil ? lambdaWork.appendingPathComponent("python-sdk", isDirectory: true) : nil
             )
         } catch {
             await database.close()

@@ -33,7 +33,7 @@ public struct ServerConfiguration: Sendable {
     /// A connection that sends nothing for this long is closed, so that slow or stalled clients hold no resources.
     public var idleTimeout: Duration
     public var logLevel: Logger.Level
-    /// Lambda: concurrent executions of the account on this node (AWS: 1000).
+    /// Lambda: concurrent executions of the account on this node (AWS: 1000; `moat serve` sizes it for the machine).
     public var lambdaConcurrency: Int
     /// Lambda: the delays before the two retries of a failed `Event` invocation (AWS: 1 and 2 minutes).
     public var lambdaEventRetryDelays: [Duration]

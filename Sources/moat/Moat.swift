@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 public import Logging
 import MoatApp
+import MoatLambda
 
 @main
 struct Moat: AsyncParsableCommand {
@@ -57,8 +58,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The shortest STS session in seconds (AWS: 900). Lower it only so that tests can see credentials expire.")
     var minimumSessionDuration: Int = 900
 
-    @Option(help: "Lambda: concurrent executions of the account (AWS: 1000).")
-    var lambdaConcurrency: Int = 1000
+    @Option(help: "Lambda: concurrent executions of the account (default: one per 256 MiB of memory, 10…1000; AWS: 1000).")
+    var lambdaConcurrency: Int = LambdaLimits.machineConcurrency()
 
     @Option(help: "Lambda: seconds before each of the two retries of a failed Event invocation (AWS: 60,120).")
     var lambdaEventRetryDelays: String = "60,120"

@@ -173,6 +173,8 @@ class MoatServer:
     process: subprocess.Popen[bytes] | None = None
     needed_sigkill: bool = False
     _lambda_work: Path | None = None
+    #: False: no --lambda-python-sdk, so that Moat installs boto3 for python functions itself.
+    python_sdk: bool = True
 
     @property
     def endpoint(self) -> str:
@@ -192,7 +194,9 @@ class MoatServer:
         ]
         if self.allow_reset:
             args.append("--allow-reset")
-        args += ["--lambda-python-sdk", str(lambda_python_sdk()), "--lambda-work-dir", str(self.lambda_work_dir())]
+        if self.python_sdk:
+            args += ["--lambda-python-sdk", str(lambda_python_sdk())]
+        args += ["--lambda-work-dir", str(self.lambda_work_dir())]
         return args + list(self.extra_args)
 
     def start(self) -> MoatServer:

@@ -794,3 +794,31 @@ def test_tutorial_001_internal_lambda_with_the_cli(moat: Any, root_iam: Any, tmp
     logs = aws_client("logs", moat.endpoint, ROOT)
     wait_until(lambda: any("Request successfully received from SNS" in e["message"]
                            for e in logs.filter_log_events(logGroupName="/aws/lambda/InternalLambda")["events"]))
+
+
+BOTO3_VERSION_PY = """
+import boto3
+
+def handler(event, context):
+    return boto3.__version__
+"""
+
+
+@pytest.mark.network
+def test_moat_installs_boto3_for_python_functions_itself(tmp_path: Any) -> None:
+    from moat_support import MoatServer
+
+    server = MoatServer(data_dir=tmp_path / "data", log_path=tmp_path / "moat.log", python_sdk=False)
+    server.start()
+    try:
+        client = aws_client("lambda", server.endpoint, ROOT)
+        role = aws_client("iam", server.endpoint, ROOT).create_role(
+            RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+        create(client, role, "sdk", {"app.py": BOTO3_VERSION_PY})
+        installed = server.lambda_work_dir() / "python-sdk" / ".requirements"
+        wait_until(installed.exists, timeout=180)
+        response, version = invoke(client, "sdk")
+        assert "FunctionError" not in response, version
+        assert version == "1.43.11"
+    finally:
+        server.stop()

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 import MoatCore
 
 /// Lambda's size limits (AWS Lambda quotas), configurable so that tests need not upload 50 MB.
@@ -10,6 +10,12 @@ public struct LambdaLimits: Sendable {
     public var maximumUnzippedSize: Int
     /// Concurrent executions of the account.
     public var accountConcurrency: Int
+
+    /// AWS's default account concurrency is 1,000; a machine runs as many instances as its memory holds, so Moat's
+    /// default is one per 256 MiB of memory, between 10 and 1,000.
+    public static func machineConcurrency(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
+        Int(min(1000, max(10, physicalMemory / (256 << 20))))
+    }
 
     public init(maximumZipSize: Int = 52_428_800, maximumUnzippedSize: Int = 262_144_000, accountConcurrency: Int = 1000) {
         self.maximumZipSize = maximumZipSize
