@@ -123,6 +123,7 @@ class FakeRuntimeAPI:
     stdout_at_next: List[str] = field(default_factory=list)
     timings: List[Timing] = field(default_factory=list)
     close_after_post: bool = False
+    next_transfer_encoding: Optional[str] = None  # answer GET next with this Transfer-Encoding (chunked body)
     stdout_source: Callable[[], str] = lambda: ""
     stopping: threading.Event = field(default_factory=threading.Event)
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -241,7 +242,7 @@ class RuntimeAPIHandler(BaseHTTPRequestHandler):
                 if self.api.stopping.is_set():
                     self.close_connection = True
                     return
-        self.answer(200, event.body, event.headers, timing)
+        self.answer(200, event.body, event.headers, timing, self.api.next_transfer_encoding)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -263,11 +264,25 @@ class RuntimeAPIHandler(BaseHTTPRequestHandler):
         if self.api.close_after_post:
             self.close_connection = True  # drop the connection without saying so, as an idle timeout would
 
-    def answer(self, status: int, body: bytes, headers: Optional[Dict[str, str]] = None, timing: Optional[Timing] = None) -> None:
+    def answer(
+        self,
+        status: int,
+        body: bytes,
+        headers: Optional[Dict[str, str]] = None,
+        timing: Optional[Timing] = None,
+        transfer_encoding: Optional[str] = None,
+    ) -> None:
         lines = ["HTTP/1.1 %d %s" % (status, self.responses.get(status, ("",))[0])]
         for name, value in (headers or {"Content-Type": "application/json"}).items():
             lines.append("%s: %s" % (name, value))
-        lines.append("Content-Length: %d" % len(body))
+        if transfer_encoding is None:
+            lines.append("Content-Length: %d" % len(body))
+        else:
+            # The body in chunks of 5 bytes (with an extension on the first), then a trailer field.
+            lines.append("Transfer-Encoding: %s" % transfer_encoding)
+            chunks = [body[index : index + 5] for index in range(0, len(body), 5)]
+            body = b"".join(b"%x%s\r\n%s\r\n" % (len(chunk), b";ext=1" if index == 0 else b"", chunk) for index, chunk in enumerate(chunks))
+            body += b"0\r\nX-Trailer: done\r\n\r\n"
         # One write for head and body.
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         self.wfile.flush()
@@ -365,12 +380,17 @@ def runtime_api() -> Iterator[FakeRuntimeAPI]:
 
 @pytest.fixture
 def launch(runtime_api: FakeRuntimeAPI, tmp_path: Path) -> Iterator[Callable[..., FunctionProcess]]:
-    """`launch(runtime, handler, env={})`: start a bootstrap in a fresh task root holding the fixture handlers."""
+    """`launch(runtime, handler, env={}, files={})`: start a bootstrap in a fresh task root holding the fixture
+    handlers and `files` (name → text)."""
     started: List[FunctionProcess] = []
 
-    def start(runtime: str, handler: str, env: Optional[Dict[str, str]] = None) -> FunctionProcess:
+    def start(
+        runtime: str, handler: str, env: Optional[Dict[str, str]] = None, files: Optional[Dict[str, str]] = None
+    ) -> FunctionProcess:
         task_root = tmp_path / ("task-%d" % len(started))
         shutil.copytree(HANDLERS / ("node" if runtime == "node" else "python"), task_root)
+        for name, text in (files or {}).items():
+            (task_root / name).write_text(text)
         logs = tmp_path / ("logs-%d" % len(started))
         logs.mkdir()
         process = FunctionProcess(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import FUNCTION_ARN, NODE_BOOTSTRAP, python_params, runtime_params
+from conftest import FUNCTION_ARN, HANDLERS, NODE_BOOTSTRAP, python_params, runtime_params
+from conftest import PYTHONS as PYTHON_PATHS
 
 ALL_RUNTIMES = pytest.mark.parametrize("runtime", runtime_params())
 PYTHONS = pytest.mark.parametrize("runtime", python_params())
@@ -739,3 +741,108 @@ def test_node_log_level_from_the_environment_drops_lower_levels(runtime, launch,
     stdout = function.wait_output(lambda text: "error t2" in text)
     assert [line.split("\t")[2] for line in stdout.splitlines()] == ["WARN", "ERROR"]
 
+
+
+# Start-up: what the python bootstrap imports, and the root logger when the function's code imports logging
+
+
+@PYTHONS
+def test_python_bootstrap_imports_no_heavy_module_before_the_handler(runtime, launch, runtime_api):
+    """http.client (email, ssl), json (re), logging, decimal and traceback are left to the code that needs them."""
+    launch(runtime, "lean.loaded")
+
+    loaded = runtime_api.invoke_and_wait({}).json()
+
+    # Less what the interpreter itself loads at start (a site-packages .pth file may import re, for one).
+    listed = "import sys, lean; print(' '.join(name for name in lean.HEAVY_MODULES if name in sys.modules))"
+    bare = subprocess.run([PYTHON_PATHS[runtime], "-B", "-c", listed], cwd=HANDLERS / "python", capture_output=True, text=True)
+    assert bare.returncode == 0, bare.stderr
+    assert sorted(set(loaded) - set(bare.stdout.split())) == []
+
+
+@PYTHONS
+def test_python_root_logger_is_configured_when_the_handler_imports_logging_late(runtime, launch, runtime_api):
+    function = launch(runtime, "lean.logs_lazily")
+
+    request_id = runtime_api.invoke({"tag": "t3"})
+    runtime_api.wait_reply(request_id)
+
+    stdout = function.wait_output(lambda text: "lazily t3" in text)
+    assert re.search(r"^\[WARNING\]\t%s\t%s\tlazily t3$" % (ISO_TIMESTAMP, request_id), stdout, re.MULTILINE), stdout
+
+
+@PYTHONS
+def test_python_root_logger_is_configured_before_the_module_that_imports_logging_goes_on(runtime, launch, runtime_api):
+    function = launch(runtime, "logs_at_import.handler")
+
+    assert runtime_api.invoke_and_wait({}).json() == "loaded"
+
+    stdout = function.wait_output(lambda text: "while the module loads" in text)
+    assert re.search(r"^\[WARNING\]\t%s\t\tlogged while the module loads$" % ISO_TIMESTAMP, stdout, re.MULTILINE), stdout
+
+
+@PYTHONS
+@pytest.mark.parametrize("shadow", ["logging.py", "traceback.py", "decimal.py"])
+def test_python_task_root_does_not_shadow_the_modules_the_runtime_uses(runtime, shadow, launch, runtime_api):
+    """As when the bootstrap imported them before the handler (and as on AWS): the interpreter's modules win."""
+    function = launch(runtime, "app.boom", files={shadow: "raise ImportError('the task root shadowed %s')\n" % shadow})
+
+    reply = runtime_api.invoke_and_wait({})  # app imports logging and decimal; the error report needs traceback
+
+    assert reply.json()["errorType"] == "ValueError"
+    assert reply.json()["stackTrace"] == [python_boom_frame(function.task_root)]
+    assert "shadowed" not in function.stderr()
+
+
+# Runtime API connection of the python bootstrap (the client itself: test_python_runtime_client.py)
+
+
+@PYTHONS
+def test_python_reads_a_chunked_event(runtime, launch, runtime_api):
+    runtime_api.next_transfer_encoding = "chunked"
+    launch(runtime, "app.echo")
+
+    for number in range(3):
+        event = {"n": number, "text": "a longer event, in many chunks ✓"}
+        assert runtime_api.invoke_and_wait(event).json() == {"event": event}
+    assert runtime_api.connections == 1
+
+
+@PYTHONS
+def test_python_refuses_an_unsupported_transfer_encoding_and_exits(runtime, launch, runtime_api):
+    runtime_api.next_transfer_encoding = "gzip, chunked"
+    function = launch(runtime, "app.echo")
+    runtime_api.invoke({})
+
+    assert function.wait() == 1
+    assert "Transfer-Encoding" in function.stderr()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return listener.getsockname()[1]
+
+
+@PYTHONS
+def test_python_exits_when_the_runtime_api_cannot_be_reached(runtime, launch):
+    function = launch(runtime, "app.echo", env={"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:%d" % closed_port()})
+
+    assert function.wait() == 1
+    stderr = function.stderr()
+    assert "Lambda runtime bootstrap: GET /2018-06-01/runtime/invocation/next failed 5 times in a row" in stderr
+    assert "is gone: ConnectionRefusedError" in stderr
+
+
+@PYTHONS
+def test_python_exits_when_the_runtime_api_goes_away_while_it_waits_for_an_event(runtime, launch, runtime_api):
+    function = launch(runtime, "app.echo")
+    assert runtime_api.invoke_and_wait({}).kind == "response"
+    runtime_api.wait_next_requests(2)
+
+    runtime_api.stop()  # closes the waiting GET next's connection and the listening socket
+
+    assert function.wait() == 1
+    assert "is gone" in function.stderr()

@@ -16,19 +16,27 @@ What users can observe follows AWS's runtime interface client (aws/aws-lambda-py
 `awslambdaric/bootstrap.py`, `lambda_context.py`, `lambda_runtime_marshaller.py`): error types and messages, the error
 body, the context object, the root logger's format. Differences are listed in Tests/runtimes/README.md.
 
+Start-up time is part of every cold start, so this file imports next to nothing before the handler: no
+`http.client` (it pulls in `email` and `ssl`: a small HTTP/1.1 client on one socket does its work), no `json` package
+(it pulls in `re`: its C accelerator `_json` does the work, the package only gives an error's exact message), no
+`logging`, `decimal` or `traceback` until the function's code or an error needs them; the root logger is configured
+as soon as `logging` is imported. The main script is compiled at each start (its directory may be read-only, and
+Moat's Swift tests copy this one file): keep it small.
+
 Standard library only; runs on Python 3.9 to 3.13.
 """
 
-import decimal
-import http.client
 import importlib
-import json
-import logging
 import os
 import sys
 import time
-import traceback
-import urllib.parse
+
+try:  # the C modules under `socket` and `json`: the same sockets and codecs without those packages' imports
+    import _json
+    import _socket as sockets
+except ImportError:  # pragma: no cover - not CPython
+    _json = None
+    import socket as sockets
 
 API_PREFIX = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -37,8 +45,27 @@ JSON_CONTENT_TYPE = "application/json"
 UNHANDLED = "Unhandled"
 # The Runtime API answers 500 when the environment is broken; the runtime must then exit (Runtime API docs).
 CONTAINER_ERROR = 500
+# A connection to the Runtime API that cannot be made (or breaks at once) this many times in a row means Moat is
+# gone: the runtime exits rather than spin. Waits between tries: 50, 100, 200, 400 ms.
+CONNECTION_ATTEMPTS = 5
+FIRST_RETRY_DELAY = 0.05
+MAX_HEAD_BYTES = 1 << 20
+RECEIVE_BYTES = 1 << 16
 
 RUNTIME_FILE = os.path.abspath(__file__)
+RUNTIME_DIRECTORY = os.path.dirname(RUNTIME_FILE)
+
+# What earlier versions of this file imported before the handler (http.client, logging, decimal, traceback and what
+# they import, on Python 3.9 to 3.13). They are imported when needed now, and still from the interpreter's path: a
+# task root's `logging.py` or `email/` could not shadow them then and cannot now (AWS's runtime, too, has logging,
+# traceback, decimal and json imported before the handler).
+INTERPRETER_MODULES = frozenset(
+    "array atexit base64 binascii bisect calendar collections contextlib copyreg datetime decimal email enum errno "
+    "functools genericpath heapq http importlib ipaddress itertools json keyword linecache locale logging math "
+    "numbers operator os posixpath quopri random re reprlib select selectors socket sre_compile sre_constants "
+    "sre_parse ssl stat string struct textwrap threading token tokenize traceback types urllib uu warnings "
+    "weakref".split()
+)
 
 
 class RuntimeFault(Exception):
@@ -52,7 +79,11 @@ class RuntimeFault(Exception):
 
 
 class RuntimeAPIError(Exception):
-    """The Runtime API could not be reached, or refused a request the runtime cannot do without."""
+    """The Runtime API could not be reached, or answered what the runtime cannot go on with: the runtime exits."""
+
+
+class ConnectionDropped(Exception):
+    """The connection ended before a whole response had come."""
 
 
 # Logging and standard streams
@@ -62,22 +93,6 @@ class CurrentInvocation(object):
     """The request id the root logger stamps on records: empty before the first invocation."""
 
     request_id = ""
-
-
-class RequestIdFilter(logging.Filter):
-    def filter(self, record):
-        record.aws_request_id = CurrentInvocation.request_id
-        return True
-
-
-class StdoutLogHandler(logging.Handler):
-    """Writes records to whatever `sys.stdout` is at the time, as AWS's handler does."""
-
-    def emit(self, record):
-        try:
-            sys.stdout.write(self.format(record))
-        except Exception:
-            self.handleError(record)
 
 
 class FlushingStream(object):
@@ -105,6 +120,22 @@ class FlushingStream(object):
 
 def configure_logging():
     """Give the root logger AWS's text format; its level stays Python's default (WARNING) unless configured."""
+    import logging
+
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = CurrentInvocation.request_id
+            return True
+
+    class StdoutLogHandler(logging.Handler):
+        """Writes records to whatever `sys.stdout` is at the time, as AWS's handler does."""
+
+        def emit(self, record):
+            try:
+                sys.stdout.write(self.format(record))
+            except Exception:
+                self.handleError(record)
+
     logging.Formatter.converter = time.gmtime
     handler = StdoutLogHandler()
     handler.setFormatter(
@@ -116,11 +147,52 @@ def configure_logging():
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = LOG_LEVEL.upper()
     if level == "TRACE":
         level = "DEBUG"
     if level and isinstance(logging.getLevelName(level), int):
         root.setLevel(level)
+
+
+LOG_LEVEL = ""  # AWS_LAMBDA_LOG_LEVEL as the runtime started with it
+
+
+class InterpreterModuleFinder(object):
+    """First on `sys.meta_path`: finds INTERPRETER_MODULES on the interpreter's path (not the task root), and
+    configures the root logger right after the `logging` module has run, before the code that imported it goes on."""
+
+    def __init__(self, path_finder, search_path):
+        self._path_finder = path_finder
+        self._search_path = search_path
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in INTERPRETER_MODULES:
+            return None
+        spec = self._path_finder.find_spec(name, self._search_path, target)
+        if name == "logging" and spec is not None and spec.loader is not None:
+            spec.loader = LoggingLoader(spec.loader)
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+class LoggingLoader(object):
+    """Runs the `logging` module with its own loader, then configures the root logger."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__spec__.loader = module.__loader__ = self._loader
+        self._loader.exec_module(module)
+        configure_logging()
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
 
 
 def print_error_report(error):
@@ -141,80 +213,194 @@ def print_error_report(error):
 
 
 class RuntimeAPIClient(object):
-    """One keep-alive HTTP/1.1 connection to the Runtime API, reopened once if the server dropped it."""
+    """A minimal HTTP/1.1 client on one keep-alive connection to the Runtime API.
+
+    Requests carry a Content-Length body; a response's body has a Content-Length, is chunked, or ends with the
+    connection. A connection the server dropped is reopened at once; a new one that cannot be made or breaks is tried
+    CONNECTION_ATTEMPTS times in all, then `RuntimeAPIError`: Moat is gone.
+    """
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self._host = host
+        self._address = address
+        host = host[1:-1] if host[:1] == "[" else host
+        # getaddrinfo would encode a str with the `idna` codec, which imports `re`.
+        self._host = host.encode("ascii") if host.isascii() else host
         self._port = int(port)
-        self._connection = None
+        self._socket = None
+        self._buffer = bytearray()
 
     def next_invocation(self):
-        response, body = self._request("GET", API_PREFIX + "/invocation/next")
-        if response.status != 200:
-            raise RuntimeAPIError("GET /invocation/next answered {}: {!r}".format(response.status, body[:300]))
-        return Invocation(response.headers, body)
+        status, headers, body = self._request("GET", API_PREFIX + "/invocation/next")
+        if status != 200:
+            raise RuntimeAPIError("GET /invocation/next answered {}: {!r}".format(status, body[:300]))
+        return Invocation(headers, body)
 
     def post_response(self, request_id, payload, content_type):
-        path = "{}/invocation/{}/response".format(API_PREFIX, urllib.parse.quote(request_id, safe=""))
-        self._post(path, payload, {"Content-Type": content_type})
+        path = "{}/invocation/{}/response".format(API_PREFIX, quote(request_id))
+        self._post(path, payload, "Content-Type: " + content_type)
 
     def post_error(self, request_id, error):
-        path = "{}/invocation/{}/error".format(API_PREFIX, urllib.parse.quote(request_id, safe=""))
-        self._post(path, encode_json(error), {"Content-Type": JSON_CONTENT_TYPE, ERROR_TYPE_HEADER: UNHANDLED})
+        path = "{}/invocation/{}/error".format(API_PREFIX, quote(request_id))
+        self._post(path, encode_json(error), "Content-Type: {}\r\n{}: {}".format(JSON_CONTENT_TYPE, ERROR_TYPE_HEADER, UNHANDLED))
 
     def post_init_error(self, error):
-        headers = {"Content-Type": JSON_CONTENT_TYPE, ERROR_TYPE_HEADER: error["errorType"]}
+        headers = "Content-Type: {}\r\n{}: {}".format(JSON_CONTENT_TYPE, ERROR_TYPE_HEADER, error["errorType"])
         self._post(API_PREFIX + "/init/error", encode_json(error), headers)
 
     def _post(self, path, body, headers):
-        response, answer = self._request("POST", path, body, headers)
-        if response.status == CONTAINER_ERROR:
-            raise RuntimeAPIError("POST {} answered {}: {!r}".format(path, response.status, answer[:300]))
-        if not 200 <= response.status < 300:
+        status, _, answer = self._request("POST", path, body, headers)
+        if status == CONTAINER_ERROR:
+            raise RuntimeAPIError("POST {} answered {}: {!r}".format(path, status, answer[:300]))
+        if not 200 <= status < 300:
             # 400 (bad request id) and 413 (payload too large) concern this invocation only: go on to the next.
-            sys.stderr.write("Runtime API answered {} to POST {}: {!r}\n".format(response.status, path, answer[:300]))
+            sys.stderr.write("Runtime API answered {} to POST {}: {!r}\n".format(status, path, answer[:300]))
 
     def _request(self, method, path, body=None, headers=None):
-        reused = self._connection is not None
-        try:
-            return self._exchange(method, path, body, headers)
-        except (OSError, http.client.HTTPException) as error:
-            self._close()
-            if not reused:
-                raise RuntimeAPIError("{} {} failed: {}".format(method, path, error))
-        # The server closed a connection that had been idle: one more try on a new one.
-        try:
-            return self._exchange(method, path, body, headers)
-        except (OSError, http.client.HTTPException) as error:
-            self._close()
-            raise RuntimeAPIError("{} {} failed: {}".format(method, path, error))
+        head = "{} {} HTTP/1.1\r\nHost: {}\r\n".format(method, path, self._address)
+        if body is not None:
+            head += "Content-Length: {}\r\n{}\r\n".format(len(body), headers)
+        request = (head + "\r\n").encode("latin-1", "replace") + (body or b"")
+        failures = 0
+        while True:
+            reused = self._socket is not None
+            try:
+                if not reused:
+                    self._connect()
+                self._socket.sendall(request)
+                return self._read_response()
+            except (OSError, ConnectionDropped) as error:
+                self._close()
+                if reused:
+                    continue  # the server closed a connection that had been idle: once more on a new one
+                failures += 1
+                if failures == CONNECTION_ATTEMPTS:
+                    raise RuntimeAPIError(
+                        "{} {} failed {} times in a row, the Runtime API at {} is gone: {}: {}".format(
+                            method, path, failures, self._address, type(error).__name__, error
+                        )
+                    )
+                time.sleep(FIRST_RETRY_DELAY * 2 ** (failures - 1))
+            except RuntimeAPIError:
+                self._close()
+                raise
 
-    def _exchange(self, method, path, body, headers):
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection(self._host, self._port)
-        self._connection.request(method, path, body=body, headers=headers or {})
-        response = self._connection.getresponse()
-        return response, response.read()
+    def _connect(self):
+        failure = OSError("no address")
+        for family, kind, protocol, _, address in sockets.getaddrinfo(self._host, self._port, 0, sockets.SOCK_STREAM):
+            connection = sockets.socket(family, kind, protocol)
+            try:
+                connection.setsockopt(sockets.IPPROTO_TCP, sockets.TCP_NODELAY, 1)
+                connection.connect(address)
+            except OSError as error:
+                connection.close()
+                failure = error
+                continue
+            self._socket = connection
+            return
+        raise failure
 
     def _close(self):
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._buffer = bytearray()
+
+    def _read_response(self):
+        status = 100
+        while status < 200:  # 100 Continue and other interim responses come first
+            line = self._read(b"\n")
+            version, _, status = line.partition(b" ")
+            status = status[:3]
+            if not (version.startswith(b"HTTP/") and len(status) == 3 and status.isdigit()):
+                raise bad_response("status line", line)
+            status = int(status)
+            headers = {}
+            while True:
+                line = self._read(b"\n")
+                if line in (b"\r\n", b"\n"):
+                    break
+                name, colon, value = line.decode("latin-1").partition(":")
+                if not colon or len(headers) > 100:
+                    raise bad_response("header", line)
+                headers.setdefault(name.strip().lower(), value.strip())  # the first counts, as with http.client
+        encoding = headers.get("transfer-encoding", "identity").lower()
+        length = headers.get("content-length", "")
+        if status in (204, 304):
+            body = b""
+        elif encoding == "chunked":
+            chunks = []
+            while True:
+                size = self._read(b"\n").split(b";")[0].strip()
+                if not size or size.strip(b"0123456789abcdefABCDEF"):
+                    raise bad_response("chunk size", size)
+                if not int(size, 16):
+                    break
+                chunks.append(self._read(int(size, 16)))
+                self._read(b"\n")
+            while self._read(b"\n") not in (b"\r\n", b"\n"):  # trailer fields
+                pass
+            body = b"".join(chunks)
+        elif encoding != "identity":
+            raise bad_response("Transfer-Encoding (only chunked is supported)", encoding)
+        elif length:
+            if not (length.isascii() and length.isdigit()):
+                raise bad_response("Content-Length", length)
+            body = self._read(int(length))
+        else:
+            body = self._read(None)  # the body ends with the connection
+            self._close()
+        connection = headers.get("connection", "").lower()
+        if "close" in connection or (version == b"HTTP/1.0" and "keep-alive" not in connection):
+            self._close()
+        return status, headers, body
+
+    def _read(self, until):
+        """The next line (`until` is b"\\n"), the next `until` bytes, or (None) all the bytes until the server closes."""
+        buffer = self._buffer
+        while True:
+            if until == b"\n":
+                end = buffer.find(until) + 1 or None
+                if end is None and len(buffer) > MAX_HEAD_BYTES:
+                    raise bad_response("line (too long)", buffer)
+            else:
+                end = until if until is not None and len(buffer) >= until else None
+            if end is not None:
+                data = bytes(buffer[:end])
+                del buffer[:end]
+                return data
+            data = self._socket.recv(max(RECEIVE_BYTES, until - len(buffer)) if until.__class__ is int else RECEIVE_BYTES)
+            if not data:
+                if until is None:
+                    return bytes(buffer)
+                raise ConnectionDropped("the Runtime API closed the connection")
+            buffer += data
+
+
+def bad_response(what, data):
+    return RuntimeAPIError("bad {} from the Runtime API: {!r}".format(what, data[:200]))
+
+
+UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def quote(text):
+    """`urllib.parse.quote(text, safe="")`: a request id as one path segment."""
+    return "".join(chr(byte) if byte in UNRESERVED else "%{:02X}".format(byte) for byte in text.encode("utf-8"))
 
 
 class Invocation(object):
-    """An event from `GET /invocation/next` and its headers."""
+    """An event from `GET /invocation/next` and its headers (names in lower case)."""
 
     def __init__(self, headers, body):
-        self.request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
-        self.deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
-        self.trace_id = headers.get("Lambda-Runtime-Trace-Id")
-        self.client_context = headers.get("Lambda-Runtime-Client-Context")
-        self.cognito_identity = headers.get("Lambda-Runtime-Cognito-Identity")
-        self.tenant_id = headers.get("Lambda-Runtime-Aws-Tenant-Id")
-        self.content_type = headers.get("Content-Type")
+        self.request_id = headers.get("lambda-runtime-aws-request-id", "")
+        self.deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self.trace_id = headers.get("lambda-runtime-trace-id")
+        self.client_context = headers.get("lambda-runtime-client-context")
+        self.cognito_identity = headers.get("lambda-runtime-cognito-identity")
+        self.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
+        self.content_type = headers.get("content-type")
         self.body = body
 
 
@@ -287,37 +473,88 @@ def parse_json_header(value, name):
     if not value:
         return None
     try:
-        return json.loads(value)
+        return decode_json(value)
     except Exception as error:
         raise RuntimeFault("Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(name, error))
 
 
-# Marshalling
+# Marshalling: `json.loads` and AWS's encoder (`json.dumps` that accepts Decimal), done by `_json` as `json` does.
+# Whatever the fast path does not take, or fails on, goes to the `json` package, which gives the result or the error.
 
 
-class ResponseEncoder(json.JSONEncoder):
-    """JSON as AWS's marshaller writes it, which also accepts `Decimal` (boto3 returns them for DynamoDB numbers)."""
+class ScannerContext(object):
+    """The settings of a default `json.JSONDecoder`, as `_json.make_scanner` reads them."""
 
-    def default(self, value):
-        if isinstance(value, decimal.Decimal):
-            if value.is_finite() and value == value.to_integral_value():
-                return int(value)
-            return float(value)
-        return super().default(value)
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
 
 
-RESPONSE_ENCODER = ResponseEncoder()
+JSON_WHITESPACE = " \t\n\r"
+
+
+def decode_json(data):
+    """`json.loads(data)` for a str or bytes."""
+    if _json is not None:
+        if isinstance(data, bytes):
+            # json.detect_encoding says utf-8 unless there is a byte order mark or a NUL in the first 4 bytes.
+            text = None if data[:1] in (b"\xef", b"\xfe", b"\xff") or b"\x00" in data[:4] else data
+            try:
+                text = text and text.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                text = None
+        else:
+            text = None if data.startswith("\ufeff") else data
+        if text:
+            start = len(text) - len(text.lstrip(JSON_WHITESPACE))
+            try:
+                value, end = SCANNER(text, start)
+            except Exception:
+                pass
+            else:
+                if not text[end:].strip(JSON_WHITESPACE):
+                    return value
+    import json
+
+    return json.loads(data)
+
+
+def default_encoding(value):
+    """AWS's marshaller writes `Decimal` (boto3 returns them for DynamoDB numbers) as an int or a float."""
+    decimal = sys.modules.get("decimal")  # a Decimal's module is loaded: no need to import it for every function
+    if decimal is not None and isinstance(value, decimal.Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    raise TypeError("Object of type {} is not JSON serializable".format(value.__class__.__name__))
 
 
 def encode_json(value):
-    return RESPONSE_ENCODER.encode(value).encode("utf-8")
+    """`json.dumps(value, default=default_encoding)` in UTF-8."""
+    if _json is not None:
+        try:
+            if isinstance(value, str):
+                return _json.encode_basestring_ascii(value).encode("utf-8")
+            encoder = _json.make_encoder({}, default_encoding, _json.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+            return "".join(encoder(value, 0)).encode("utf-8")
+        except Exception:
+            pass
+    import json
+
+    return json.dumps(value, default=default_encoding).encode("utf-8")
+
+
+SCANNER = _json.make_scanner(ScannerContext()) if _json is not None else None
 
 
 def unmarshal_event(body, content_type):
     if content_type not in (None, JSON_CONTENT_TYPE):
         return body
     try:
-        return json.loads(body)
+        return decode_json(body)
     except Exception as error:
         raise RuntimeFault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(error))
 
@@ -343,6 +580,8 @@ def make_error(message, error_type, stack_trace, request_id=""):
 
 def error_from_exception(exception, request_id=""):
     """An error body for an exception raised by user code, its traceback without the runtime's own frames."""
+    import traceback
+
     frames = [(frame.filename, frame.lineno, frame.name, frame.line) for frame in traceback.extract_tb(exception.__traceback__)]
     for index, frame in enumerate(frames):
         if os.path.abspath(frame[0]) != RUNTIME_FILE:
@@ -405,17 +644,23 @@ def handle(client, handler, invocation):
 
 
 def prepare_process():
-    """Put the function's code first on `sys.path` in place of this file's directory; make output unbuffered."""
+    """Put the function's code first on `sys.path` in place of this file's directory; make output unbuffered;
+    have the root logger configured once `logging` is imported."""
+    global LOG_LEVEL
     # The code directory stays as deployed: on AWS /var/task is read-only, so no __pycache__ is written there.
     sys.dont_write_bytecode = True
+    LOG_LEVEL = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "")
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    runtime_directory = os.path.dirname(RUNTIME_FILE)
-    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == runtime_directory:
+    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == RUNTIME_DIRECTORY:
         del sys.path[0]
+    path_finders = [finder for finder in sys.meta_path if getattr(finder, "__name__", "") == "PathFinder"]
+    if path_finders:
+        sys.meta_path.insert(0, InterpreterModuleFinder(path_finders[0], list(sys.path)))
     sys.path.insert(0, task_root)
     sys.stdout = FlushingStream(sys.stdout)
     sys.stderr = FlushingStream(sys.stderr)
-    configure_logging()
+    if "logging" in sys.modules:  # imported by site or sitecustomize
+        configure_logging()
 
 
 def main():
