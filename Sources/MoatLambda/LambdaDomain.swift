@@ -16,6 +16,9 @@ public struct LambdaDomain: Sendable {
 
     /// Model validation failures: Lambda answers `ValidationException` (not in the model's error list).
     static let validationError = ErrorDescriptor(code: "ValidationException", httpStatus: 400, isSenderFault: true)
+    /// A request over an operation's size limit: Lambda answers `RequestEntityTooLargeException` ("Request must be
+    /// smaller than N bytes for the X operation"), which the model does not list.
+    static let requestEntityTooLarge = ErrorDescriptor(code: "RequestEntityTooLargeException", httpStatus: 413, isSenderFault: true)
 
     public static var migrations: [Migration] { LambdaStore.migrations }
 

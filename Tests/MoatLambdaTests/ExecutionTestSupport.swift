@@ -107,6 +107,11 @@ def environment(event, context):
 def big(event, context):
     return "x" * 7000000
 
+def chatty(event, context):
+    sys.stdout.write("a" * 600000 + "\nshort line\r\n")
+    sys.stdout.flush()
+    return "done"
+
 def probe(event, context):
     base = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
     def status(method, path, body=None):

@@ -60,6 +60,19 @@ struct ExecutionTests {
         await harness.cleanUp()
     }
 
+    @Test("output lines longer than CloudWatch's largest event are split; CR LF ends a line")
+    func longLines() async throws {
+        let harness = try ExecutionHarness(client: .minimal)
+        let result = try await harness.executor.invoke(harness.function("app.chatty"), request("{}", id: "chatty-req"))
+        let lines = result.log.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "START RequestId: chatty-req Version: $LATEST"))
+        #expect(lines[start + 1] == String(repeating: "a", count: 262_144))
+        #expect(lines[start + 2] == String(repeating: "a", count: 262_144))
+        #expect(lines[start + 3] == String(repeating: "a", count: 600_000 - 2 * 262_144))
+        #expect(lines[start + 4] == "short line")
+        await harness.cleanUp()
+    }
+
     @Test("log has START, the output, END and REPORT, in Lambda's format; the sink gets them too")
     func logLines() async throws {
         let harness = try ExecutionHarness(client: .minimal)

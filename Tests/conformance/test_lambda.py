@@ -822,3 +822,19 @@ def test_moat_installs_boto3_for_python_functions_itself(tmp_path: Any) -> None:
         assert version == "1.43.11"
     finally:
         server.stop()
+
+
+def test_payload_limits(lambda_client: Any, role_arn: str) -> None:
+    create(lambda_client, role_arn, "echo", {"app.py": ECHO_PY})
+    too_big = json.dumps({"name": "x" * (6 * 1024 * 1024)}).encode()
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(FunctionName="echo", Payload=too_big)
+    assert error_code(refused.value) == "RequestEntityTooLargeException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert "Request must be smaller than 6291456 bytes for the InvokeFunction operation" in str(refused.value)
+    with pytest.raises(ClientError) as event_refused:
+        lambda_client.invoke(FunctionName="echo", InvocationType="Event", Payload=json.dumps({"name": "x" * 1_100_000}).encode())
+    assert error_code(event_refused.value) == "RequestEntityTooLargeException"
+    response, answer = invoke(lambda_client, "echo", {"name": "y" * (5 * 1024 * 1024)})
+    assert "FunctionError" not in response, str(answer)[:500]
+    assert answer["event"]["name"].startswith("yyy")

@@ -32,11 +32,11 @@ struct CodeCache: Sendable {
     let root: URL
 
     /// Checks `zip` as Lambda does and unpacks it; returns its `CodeSha256` (base64 of the SHA-256 of the bytes).
-    func prepare(_ zip: [UInt8], limits: LambdaLimits) throws -> String {
+    func prepare(_ zip: [UInt8], limits: LambdaLimits, operation: String) throws -> String {
         guard zip.count <= limits.maximumZipSize else {
             throw ServiceError.lambda(
-                Lambda.Errors.requestTooLarge,
-                "Request must be smaller than \(limits.maximumZipSize * 4 / 3 + 1) bytes for the CreateFunction operation"
+                LambdaDomain.requestEntityTooLarge,
+                "Request must be smaller than \(limits.maximumZipSize * 4 / 3 + 1) bytes for the \(operation) operation"
             )
         }
         let sha256 = Self.digest(zip)

@@ -18,7 +18,7 @@ extension LambdaService {
         let limit = type == .event ? Self.maximumAsyncPayload : Self.maximumSyncPayload
         guard payload.count <= limit else {
             throw ServiceError.lambda(
-                Lambda.Errors.requestTooLarge,
+                LambdaDomain.requestEntityTooLarge,
                 "Request must be smaller than \(limit) bytes for the InvokeFunction operation"
             )
         }

@@ -146,13 +146,24 @@ final class OutputLineHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        for byte in buffer.readableBytesView {
-            if byte == UInt8(ascii: "\n") {
-                emit()
-            } else {
-                partial.append(byte)
-                if partial.count >= Self.maxLineLength { emit() }
-            }
+        var rest = buffer.readableBytesView[...]
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            append(rest[..<newline])
+            emit()
+            rest = rest[rest.index(after: newline)...]
+        }
+        append(rest)
+    }
+
+    /// Adds bytes of the current line, emitting a piece each time it reaches the longest event.
+    private func append(_ bytes: ByteBufferView.SubSequence) {
+        var bytes = bytes
+        while !bytes.isEmpty {
+            let room = Self.maxLineLength - partial.count
+            let piece = bytes.prefix(room)
+            partial.append(contentsOf: piece)
+            bytes = bytes.dropFirst(piece.count)
+            if partial.count >= Self.maxLineLength { emit() }
         }
     }
 
