@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import MoatWire
+import NIOHTTP1
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `moat logs …`: CloudWatch Logs of a running Moat, read over HTTP as the AWS CLI would.
 struct LogsCommand: AsyncParsableCommand {
@@ -130,15 +128,20 @@ struct LogsClient {
             host: host,
             date: Date()
         )
-        var request = URLRequest(url: endpoint.appendingPathComponent("/"))
-        request.httpMethod = "POST"
-        request.httpBody = body
-        for header in signed.headers where header.name.lowercased() != "host" {
-            request.setValue(header.value, forHTTPHeaderField: header.name)
+        guard endpoint.scheme == "http", let hostName = endpoint.host else {
+            throw Failure(description: "moat logs tail speaks plain HTTP to Moat; \(endpoint) is not an http:// URL")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let answer = try await PlainHTTPClient.send(
+            host: hostName,
+            port: endpoint.port ?? 80,
+            method: .POST,
+            path: "/",
+            headers: signed.headers.filter { $0.name.lowercased() != "host" } + [(name: "Host", value: host)],
+            body: Array(body)
+        )
+        let data = Data(answer.body)
+        let status = answer.status
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let code = (object["__type"] as? String).map { $0.split(separator: "#").last.map(String.init) ?? $0 } ?? "HTTP \(status)"
             throw Failure(description: "\(code): \(object["message"] as? String ?? object["Message"] as? String ?? "")")
