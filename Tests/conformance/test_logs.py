@@ -274,3 +274,26 @@ def test_moat_logs_tail(moat: MoatServer, logs: Any) -> None:
                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert missing.returncode != 0
     assert "ResourceNotFoundException" in missing.stderr
+
+
+def test_moat_logs_tail_follows_new_events(moat: MoatServer, logs: Any) -> None:
+    logs.create_log_group(logGroupName="/aws/lambda/follow")
+    logs.create_log_stream(logGroupName="/aws/lambda/follow", logStreamName="s")
+    put(logs, "/aws/lambda/follow", "s", ["before"])
+    env = isolated_environment({
+        "AWS_ACCESS_KEY_ID": ROOT.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": ROOT.secret_access_key,
+        "AWS_ENDPOINT_URL": moat.endpoint,
+        "AWS_DEFAULT_REGION": REGION,
+    })
+    follower = subprocess.Popen([str(moat_binary()), "logs", "tail", "follow", "--follow", "--since", "10m"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        put(logs, "/aws/lambda/follow", "s", ["after one", "after two"])
+        time.sleep(2.5)
+    finally:
+        follower.terminate()
+        out, err = follower.communicate(timeout=10)
+    messages = [line.split(" ", 2)[2] for line in out.splitlines() if line.count(" ") >= 2]
+    assert messages == ["before", "after one", "after two"], (out, err)
