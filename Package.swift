@@ -100,6 +100,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "MoatCognito",
+            dependencies: [
+                "MoatCore", "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MoatLambda",
             dependencies: [
@@ -205,6 +215,16 @@ let package = Package(
                 "MoatLambda", "MoatCore", "MoatStorage", "MoatTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MoatCognitoTests",
+            dependencies: [
+                "MoatCognito", "MoatCore", "COpenSSL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["Python"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,6 +19,12 @@ if [[ ! -f /usr/include/zlib.h ]]; then
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null \
         || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null; }
 fi
+if [[ ! -f /usr/include/openssl/bn.h ]]; then
+    # MoatCognito's SRP uses libcrypto's constant-time modular exponentiation (Sources/COpenSSL).
+    sudo_cmd=""; [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev > /dev/null \
+        || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev > /dev/null; }
+fi
 
 step "generated code is up to date"
 scripts/codegen.sh --check
