@@ -13,18 +13,20 @@ cd "$repo"
 step() { printf '\n== %s\n' "$*"; }
 
 step "system libraries"
-if [[ ! -f /usr/include/zlib.h ]]; then
-    # MoatLambda reads deployment packages with zlib (Sources/CZlib).
-    sudo_cmd=""; [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
-    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null \
-        || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zlib1g-dev > /dev/null; }
-fi
-if [[ ! -f /usr/include/openssl/bn.h ]]; then
-    # MoatCognito's SRP uses libcrypto's constant-time modular exponentiation (Sources/COpenSSL).
-    sudo_cmd=""; [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
-    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev > /dev/null \
-        || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev > /dev/null; }
-fi
+# Debian packages the build needs, installed when their header is missing.
+need_package() {
+    local header="$1" package="$2"
+    [[ -f "$header" ]] && return 0
+    local sudo_cmd=""; [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" > /dev/null \
+        || { $sudo_cmd apt-get update -q > /dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" > /dev/null; }
+}
+need_package /usr/include/zlib.h zlib1g-dev           # MoatLambda reads deployment packages (Sources/CZlib)
+need_package /usr/include/openssl/bn.h libssl-dev     # MoatCognito's SRP: constant-time modexp (Sources/COpenSSL)
+
+step "Python clients (pinned, Tests/conformance/requirements.txt)"
+# Before the Swift tests: MoatCognitoTests drive pycognito and PyJWT from this environment.
+python="$(scripts/conformance-venv.sh | tail -n 1)"
 
 step "generated code is up to date"
 scripts/codegen.sh --check
@@ -43,8 +45,6 @@ swift test --skip-build
 
 step "fuzz corpora replay (regression inputs of the libFuzzer harnesses)"
 scripts/fuzz.sh --replay --no-build
-
-python="$(scripts/conformance-venv.sh | tail -n 1)"
 
 step "Lambda runtime bootstraps (python, node) against a fake Runtime API"
 "$python" -m pytest -q Tests/runtimes
