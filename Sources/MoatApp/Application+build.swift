@@ -86,8 +86,12 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
         services: [
             DatabaseService(database: core.database),
-            ExpiredSessionSweeper(iam: core.iam, interval: .seconds(60), logger: logger),
-            LogRetentionSweeper(logs: core.logs, interval: .seconds(300), logger: logger),
+            PeriodicSweeper(name: "expired STS sessions", interval: .seconds(60), logger: logger) { now in
+                try await core.iam.deleteExpiredSessions(before: now)
+            },
+            PeriodicSweeper(name: "log events past their retention", interval: .seconds(300), logger: logger) { now in
+                _ = try await core.logs.deleteExpiredEvents(now: now)
+            },
             // Shut down in reverse: instances stop, then their last lines are written, then the database closes.
             core.functionLogs,
             LambdaLifecycle(
