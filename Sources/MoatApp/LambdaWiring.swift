@@ -59,6 +59,8 @@ final class FunctionLogBuffer: FunctionLogSink, Service, Sendable {
         var lines: [Key: [(timestamp: Date, message: String)]] = [:]
         var count = 0
         var dropped = 0
+        /// Flushes writing at the moment.
+        var flushing = 0
     }
 
     let logs: LogsDomain
@@ -97,11 +99,28 @@ final class FunctionLogBuffer: FunctionLogSink, Service, Sendable {
         await flush()
     }
 
+    /// Drops what is buffered and waits for a flush under way to end (`--allow-reset`, before the log groups go).
+    func discard() async {
+        buffer.withLock { buffer in
+            buffer.lines = [:]
+            buffer.count = 0
+        }
+        for _ in 0..<1000 where buffer.withLock({ $0.flushing > 0 }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     func flush() async {
         let (batches, dropped) = buffer.withLock { buffer in
-            defer { buffer = Buffer() }
+            defer {
+                buffer.lines = [:]
+                buffer.count = 0
+                buffer.dropped = 0
+                buffer.flushing += 1
+            }
             return (buffer.lines, buffer.dropped)
         }
+        defer { buffer.withLock { $0.flushing -= 1 } }
         if dropped > 0 { logger.warning("function log lines dropped: the buffer was full", metadata: ["count": "\(dropped)"]) }
         for (key, lines) in batches {
             do {

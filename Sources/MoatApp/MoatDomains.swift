@@ -121,6 +121,8 @@ struct MoatDomains: Sendable {
     /// Wipes all state (`--allow-reset`) but the root key, so that clients keep working.
     func reset() async throws {
         try await lambda.reset()
+        // Lines of the functions just removed, not yet written, must not recreate their log groups afterwards.
+        await functionLogs.discard()
         try await logs.reset()
         try await iam.reset()
     }
