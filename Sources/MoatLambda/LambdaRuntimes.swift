@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import MoatCore
 
 /// Where the runtimes Moat ships live, and where the host's interpreters are looked for.
 public enum LambdaRuntimes {
@@ -19,7 +20,7 @@ public enum LambdaRuntimes {
     /// temporary directory, one per data directory. Its content is a cache, rebuilt from the database.
     public static func defaultWorkDirectory(for dataDirectory: URL) -> URL {
         let path = dataDirectory.standardizedFileURL.resolvingSymlinksInPath().path
-        let digest = SHA256.hash(data: Data(path.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: Data(path.utf8)).prefix(6))
         return URL(fileURLWithPath: "/tmp", isDirectory: true).appendingPathComponent("moat-lambda-\(geteuid())-\(digest)", isDirectory: true)
     }
 

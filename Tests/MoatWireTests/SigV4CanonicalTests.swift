@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 import Testing
 
 @testable import MoatWire
@@ -61,7 +62,7 @@ import Testing
             secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             scope: SigV4Credential(accessKeyId: "AKIDEXAMPLE", date: "20120215", region: "us-east-1", service: "iam")
         )
-        #expect(SigV4Signing.hex(SigV4Signing.bytes(of: key)) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+        #expect(Hex.lowercase(SigV4Signing.bytes(of: key)) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
     }
 }
 

@@ -1,4 +1,5 @@
 import Crypto
+import MoatCore
 
 /// The SRP-6a group and hashing conventions of Cognito's USER_SRP_AUTH, as Amplify (`AuthenticationHelper.js`)
 /// and pycognito (`aws_srp.py`) compute them.
@@ -86,18 +87,8 @@ package enum SRPGroup {
 
 /// Hexadecimal as Cognito's SRP challenge parameters carry it (`SRP_A`, `SRP_B`, `SALT`).
 package enum SRPHex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
     /// Lowercase hex of the bytes, two digits each.
-    package static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    package static func encode(_ bytes: [UInt8]) -> String { Hex.lowercase(bytes) }
 
     /// Lowercase hex of the integer without leading zero bytes (`"0"` for zero), as clients send `SRP_A`.
     package static func encodeInteger(_ bytes: [UInt8]) -> String {

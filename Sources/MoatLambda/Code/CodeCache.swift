@@ -75,8 +75,7 @@ struct CodeCache: Sendable {
     /// Directory names use the hexadecimal digest: base64 holds `/`.
     private func path(for sha256: String) -> URL {
         let bytes = Data(base64Encoded: sha256) ?? Data(sha256.utf8)
-        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
-        return root.appendingPathComponent(hex.joined(), isDirectory: true)
+        return root.appendingPathComponent(Hex.lowercase(bytes), isDirectory: true)
     }
 
     static func digest(_ zip: [UInt8]) -> String {

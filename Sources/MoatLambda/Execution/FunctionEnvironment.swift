@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 
 /// The environment of a function process: exactly these variables, nothing inherited from Moat.
 enum FunctionEnvironment {
@@ -61,12 +62,10 @@ enum FunctionEnvironment {
 
     /// `YYYY/MM/DD/[VERSION]<32 hex>`, the date in UTC.
     static func logStreamName(version: String, date: Date = Date()) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        let day = String(format: "%04d/%02d/%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
-        let hex = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        return "\(day)/[\(version)]\(hex)"
+        let (days, _) = CivilDate.split(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)))
+        let (year, month, day) = CivilDate.civil(fromDays: days)
+        let random = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        return "\(CivilDate.pad(year, 4))/\(CivilDate.pad(month, 2))/\(CivilDate.pad(day, 2))/[\(version)]\(Hex.lowercase(random))"
     }
 }
 

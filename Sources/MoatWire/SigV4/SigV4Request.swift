@@ -1,4 +1,5 @@
 import Crypto
+import MoatCore
 public import Foundation
 
 /// A request as SigV4 verification sees it, independent of any HTTP server type.
@@ -76,7 +77,7 @@ public struct SigV4Request: Sendable {
 
     /// Lowercase hex SHA-256 of a body, as `payloadSHA256` expects it.
     public static func payloadSHA256(of body: some DataProtocol) -> String {
-        SigV4Signing.hex(SHA256.hash(data: body))
+        Hex.lowercase(SHA256.hash(data: body))
     }
 
     /// The values of every header with this name, in the order received (`name` must be lowercase ASCII).

@@ -1,4 +1,5 @@
 import Crypto
+import MoatCore
 
 /// The string to sign, the signing key chain and the signature (AWS4-HMAC-SHA256).
 enum SigV4Signing {
@@ -22,7 +23,7 @@ enum SigV4Signing {
 
     /// `AWS4-HMAC-SHA256\n<request date>\n<scope>\n<hex SHA-256 of the canonical request>`.
     static func stringToSign(requestDate: String, scope: SigV4Credential, canonicalRequest: String) -> String {
-        [algorithm, requestDate, scope.scope, hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
+        [algorithm, requestDate, scope.scope, Hex.lowercase(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
     }
 
     /// HMAC-SHA256 chain: `AWS4`+secret, then date, region, service and terminator of the scope.
@@ -36,7 +37,7 @@ enum SigV4Signing {
 
     /// The lowercase hex signature of a string to sign.
     static func signature(stringToSign: String, key: SymmetricKey) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
@@ -50,16 +51,4 @@ enum SigV4Signing {
     static func bytes(of key: SymmetricKey) -> [UInt8] {
         key.withUnsafeBytes { Array($0) }
     }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
