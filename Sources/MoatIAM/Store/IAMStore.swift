@@ -40,7 +40,7 @@ struct IAMStore: Sendable {
                 """
                 INSERT INTO iam_users (id, name, name_key, path, created_at, permissions_boundary, tags)
                 VALUES (\(bind: user.id), \(bind: user.name), \(bind: user.name.lowercased()), \(bind: user.path),
-                        \(bind: Self.millis(user.createdAt)), \(bind: user.permissionsBoundary), \(bind: Self.encodeTags(user.tags)))
+                        \(bind: StoredTime.millis(user.createdAt)), \(bind: user.permissionsBoundary), \(bind: Self.encodeTags(user.tags)))
                 """
             ).run()
             }
@@ -113,7 +113,7 @@ struct IAMStore: Sendable {
                 INSERT INTO iam_roles (id, name, name_key, path, trust_policy, description, max_session_duration, created_at,
                                        permissions_boundary, tags)
                 VALUES (\(bind: role.id), \(bind: role.name), \(bind: role.name.lowercased()), \(bind: role.path), \(bind: role.trustPolicy),
-                        \(bind: role.description), \(bind: role.maxSessionDuration), \(bind: Self.millis(role.createdAt)),
+                        \(bind: role.description), \(bind: role.maxSessionDuration), \(bind: StoredTime.millis(role.createdAt)),
                         \(bind: role.permissionsBoundary), \(bind: Self.encodeTags(role.tags)))
                 """
             ).run()
@@ -156,7 +156,7 @@ struct IAMStore: Sendable {
 
     func recordRoleUse(id: String, at date: Date, region: String) async throws {
         try await database.sql.raw(
-            "UPDATE iam_roles SET last_used_at = \(bind: Self.millis(date)), last_used_region = \(bind: region) WHERE id = \(bind: id)"
+            "UPDATE iam_roles SET last_used_at = \(bind: StoredTime.millis(date)), last_used_region = \(bind: region) WHERE id = \(bind: id)"
         ).run()
     }
 
@@ -190,7 +190,7 @@ struct IAMStore: Sendable {
             try await db.raw(
                 """
                 INSERT INTO iam_access_keys (id, user_id, secret, status, created_at)
-                VALUES (\(bind: key.id), \(bind: key.userId), \(bind: sealed), \(bind: key.status.rawValue), \(bind: Self.millis(key.createdAt)))
+                VALUES (\(bind: key.id), \(bind: key.userId), \(bind: sealed), \(bind: key.status.rawValue), \(bind: StoredTime.millis(key.createdAt)))
                 """
             ).run()
             return true
@@ -227,7 +227,7 @@ struct IAMStore: Sendable {
     func recordAccessKeyUse(id: String, at date: Date, service: String, region: String) async throws {
         try await database.sql.raw(
             """
-            UPDATE iam_access_keys SET last_used_at = \(bind: Self.millis(date)), last_used_service = \(bind: service),
+            UPDATE iam_access_keys SET last_used_at = \(bind: StoredTime.millis(date)), last_used_service = \(bind: service),
                 last_used_region = \(bind: region)
             WHERE id = \(bind: id)
             """
@@ -243,7 +243,7 @@ struct IAMStore: Sendable {
             try await db.raw(
                 """
                 INSERT INTO iam_access_keys (id, user_id, secret, status, created_at)
-                VALUES (\(bind: key.id), NULL, \(bind: sealed), 'Active', \(bind: Self.millis(key.createdAt)))
+                VALUES (\(bind: key.id), NULL, \(bind: sealed), 'Active', \(bind: StoredTime.millis(key.createdAt)))
                 """
             ).run()
         }
@@ -319,14 +319,14 @@ struct IAMStore: Sendable {
                     """
                     INSERT INTO iam_policies (id, name, name_key, path, description, default_version, next_version, created_at, updated_at, tags)
                     VALUES (\(bind: policy.id), \(bind: policy.name), \(bind: policy.name.lowercased()), \(bind: policy.path),
-                            \(bind: policy.description), 'v1', 2, \(bind: Self.millis(policy.createdAt)), \(bind: Self.millis(policy.updatedAt)),
+                            \(bind: policy.description), 'v1', 2, \(bind: StoredTime.millis(policy.createdAt)), \(bind: StoredTime.millis(policy.updatedAt)),
                             \(bind: Self.encodeTags(policy.tags)))
                     """
                 ).run()
                 try await db.raw(
                     """
                     INSERT INTO iam_policy_versions (policy_id, version_id, document, created_at)
-                    VALUES (\(bind: policy.id), 'v1', \(bind: document), \(bind: Self.millis(policy.createdAt)))
+                    VALUES (\(bind: policy.id), 'v1', \(bind: document), \(bind: StoredTime.millis(policy.createdAt)))
                     """
                 ).run()
             }
@@ -395,13 +395,13 @@ struct IAMStore: Sendable {
             try await db.raw(
                 """
                 INSERT INTO iam_policy_versions (policy_id, version_id, document, created_at)
-                VALUES (\(bind: policyId), \(bind: versionId), \(bind: document), \(bind: Self.millis(date)))
+                VALUES (\(bind: policyId), \(bind: versionId), \(bind: document), \(bind: StoredTime.millis(date)))
                 """
             ).run()
             let defaultVersion = setAsDefault ? versionId : nil
             try await db.raw(
                 """
-                UPDATE iam_policies SET next_version = \(bind: number + 1), updated_at = \(bind: Self.millis(date)),
+                UPDATE iam_policies SET next_version = \(bind: number + 1), updated_at = \(bind: StoredTime.millis(date)),
                     default_version = COALESCE(\(bind: defaultVersion), default_version)
                 WHERE id = \(bind: policyId)
                 """
@@ -432,7 +432,7 @@ struct IAMStore: Sendable {
     func setDefaultPolicyVersion(policyId: String, versionId: String, at date: Date) async throws {
         try await write { db in
                 try await db.raw(
-            "UPDATE iam_policies SET default_version = \(bind: versionId), updated_at = \(bind: Self.millis(date)) WHERE id = \(bind: policyId)"
+            "UPDATE iam_policies SET default_version = \(bind: versionId), updated_at = \(bind: StoredTime.millis(date)) WHERE id = \(bind: policyId)"
         ).run()
             }
     }
@@ -501,8 +501,8 @@ struct IAMStore: Sendable {
             INSERT INTO sts_sessions (access_key_id, secret, token, kind, entity_id, session_name, session_policy, session_policy_arns,
                                       expires_at, created_at)
             VALUES (\(bind: session.accessKeyId), \(bind: secret), \(bind: token), \(bind: session.kind.rawValue), \(bind: session.entityId),
-                    \(bind: session.sessionName), \(bind: session.sessionPolicy), \(bind: arns), \(bind: Self.millis(session.expiresAt)),
-                    \(bind: Self.millis(session.createdAt)))
+                    \(bind: session.sessionName), \(bind: session.sessionPolicy), \(bind: arns), \(bind: StoredTime.millis(session.expiresAt)),
+                    \(bind: StoredTime.millis(session.createdAt)))
             """
         ).run()
     }
@@ -524,14 +524,14 @@ struct IAMStore: Sendable {
             sessionName: try row.decode(column: "session_name", as: String?.self),
             sessionPolicy: try row.decode(column: "session_policy", as: String?.self),
             sessionPolicyArns: arns,
-            expiresAt: Self.date(try row.decode(column: "expires_at", as: Int64.self)),
-            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self))
+            expiresAt: StoredTime.date(try row.decode(column: "expires_at", as: Int64.self)),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self))
         )
     }
 
     /// Removes sessions that expired before `date`.
     func deleteSessions(expiredBefore date: Date) async throws {
-        try await database.sql.raw("DELETE FROM sts_sessions WHERE expires_at < \(bind: Self.millis(date))").run()
+        try await database.sql.raw("DELETE FROM sts_sessions WHERE expires_at < \(bind: StoredTime.millis(date))").run()
     }
 
     // MARK: reset
@@ -552,8 +552,6 @@ struct IAMStore: Sendable {
 // MARK: - rows
 
 extension IAMStore {
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     /// A `LIKE` pattern for "starts with", with the pattern characters of the prefix escaped.
     static func likePrefix(_ prefix: String) -> String {
@@ -592,7 +590,7 @@ extension IAMStore {
             id: try row.decode(column: "id", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             path: try row.decode(column: "path", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
             permissionsBoundary: try row.decode(column: "permissions_boundary", as: String?.self),
             tags: decodeTags(try row.decode(column: "tags", as: String.self))
         )
@@ -606,10 +604,10 @@ extension IAMStore {
             trustPolicy: try row.decode(column: "trust_policy", as: String.self),
             description: try row.decode(column: "description", as: String?.self),
             maxSessionDuration: try row.decode(column: "max_session_duration", as: Int.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
             permissionsBoundary: try row.decode(column: "permissions_boundary", as: String?.self),
             tags: decodeTags(try row.decode(column: "tags", as: String.self)),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(date),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(StoredTime.date),
             lastUsedRegion: try row.decode(column: "last_used_region", as: String?.self)
         )
     }
@@ -621,8 +619,8 @@ extension IAMStore {
             userId: try row.decode(column: "user_id", as: String?.self),
             secretAccessKey: try open(try row.decode(column: "secret", as: String.self), context: "iam.access-key:\(id)"),
             status: AccessKeyRecord.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .inactive,
-            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Self.date),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(StoredTime.date),
             lastUsedService: try row.decode(column: "last_used_service", as: String?.self),
             lastUsedRegion: try row.decode(column: "last_used_region", as: String?.self)
         )
@@ -635,8 +633,8 @@ extension IAMStore {
             path: try row.decode(column: "path", as: String.self),
             description: try row.decode(column: "description", as: String?.self),
             defaultVersionId: try row.decode(column: "default_version", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
-            updatedAt: date(try row.decode(column: "updated_at", as: Int64.self)),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: StoredTime.date(try row.decode(column: "updated_at", as: Int64.self)),
             tags: decodeTags(try row.decode(column: "tags", as: String.self)),
             attachmentCount: try row.decode(column: "attachment_count", as: Int.self)
         )
@@ -646,7 +644,7 @@ extension IAMStore {
         PolicyVersionRecord(
             versionId: try row.decode(column: "version_id", as: String.self),
             document: try row.decode(column: "document", as: String.self),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self))
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self))
         )
     }
 }

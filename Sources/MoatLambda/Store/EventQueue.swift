@@ -44,14 +44,14 @@ struct EventQueue: Sendable {
             """
             INSERT INTO lambda_events (request_id, function_name, payload, attempts, not_before, claimed_until, created_at)
             VALUES (\(bind: event.requestId), \(bind: event.functionName), \(bind: Data(event.payload)), \(bind: event.attempts),
-                \(bind: LambdaStore.millis(now)), 0, \(bind: LambdaStore.millis(event.queuedAt)))
+                \(bind: StoredTime.millis(now)), 0, \(bind: StoredTime.millis(event.queuedAt)))
             """
         ).run()
     }
 
     /// Takes the next due event for this node, or nil when none is due.
     func claimNext(at now: Date) async throws -> QueuedEvent? {
-        let nowMillis = LambdaStore.millis(now)
+        let nowMillis = StoredTime.millis(now)
         let lockClause = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.transaction { db in
             guard
@@ -70,9 +70,9 @@ struct EventQueue: Sendable {
                 functionName: try row.decode(column: "function_name", as: String.self),
                 payload: Array(try row.decode(column: "payload", as: Data.self)),
                 attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
-                queuedAt: LambdaStore.date(try row.decode(column: "created_at", as: Int64.self))
+                queuedAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self))
             )
-            let until = LambdaStore.millis(now.addingTimeInterval(Self.lease))
+            let until = StoredTime.millis(now.addingTimeInterval(Self.lease))
             try await db.raw("UPDATE lambda_events SET claimed_until = \(bind: until) WHERE request_id = \(bind: event.requestId)").run()
             return event
         }
@@ -87,7 +87,7 @@ struct EventQueue: Sendable {
     func retry(_ requestId: String, attempts: Int, at date: Date) async throws {
         try await database.sql.raw(
             """
-            UPDATE lambda_events SET attempts = \(bind: attempts), not_before = \(bind: LambdaStore.millis(date)), claimed_until = 0
+            UPDATE lambda_events SET attempts = \(bind: attempts), not_before = \(bind: StoredTime.millis(date)), claimed_until = 0
             WHERE request_id = \(bind: requestId)
             """
         ).run()

@@ -97,7 +97,7 @@ struct LambdaStore: Sendable {
                     VALUES (\(bind: function.name), \(bind: function.runtime), \(bind: function.role), \(bind: function.handler),
                         \(bind: function.description), \(bind: function.timeout), \(bind: function.memorySize),
                         \(bind: try Self.encode(function.environment)), \(bind: function.codeSha256), \(bind: function.codeSize),
-                        \(bind: function.revisionId), \(bind: Self.millis(function.lastModified)), \(bind: Self.millis(function.createdAt)))
+                        \(bind: function.revisionId), \(bind: StoredTime.millis(function.lastModified)), \(bind: StoredTime.millis(function.createdAt)))
                     """
                 ).run()
             }
@@ -125,7 +125,7 @@ struct LambdaStore: Sendable {
                     handler = \(bind: function.handler), description = \(bind: function.description), timeout = \(bind: function.timeout),
                     memory_size = \(bind: function.memorySize), environment = \(bind: try Self.encode(function.environment)),
                     code_sha256 = \(bind: function.codeSha256), code_size = \(bind: function.codeSize),
-                    revision_id = \(bind: function.revisionId), last_modified = \(bind: Self.millis(function.lastModified)),
+                    revision_id = \(bind: function.revisionId), last_modified = \(bind: StoredTime.millis(function.lastModified)),
                     policy = \(bind: function.policy), reserved_concurrency = \(bind: function.reservedConcurrency)
                 WHERE name = \(bind: function.name)
                 """
@@ -222,8 +222,8 @@ struct LambdaStore: Sendable {
             codeSha256: try row.decode(column: "code_sha256", as: String.self),
             codeSize: Int(try row.decode(column: "code_size", as: Int64.self)),
             revisionId: try row.decode(column: "revision_id", as: String.self),
-            lastModified: date(try row.decode(column: "last_modified", as: Int64.self)),
-            createdAt: date(try row.decode(column: "created_at", as: Int64.self)),
+            lastModified: StoredTime.date(try row.decode(column: "last_modified", as: Int64.self)),
+            createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
             policy: try row.decodeNil(column: "policy") ? nil : try row.decode(column: "policy", as: String.self),
             reservedConcurrency: try row.decodeNil(column: "reserved_concurrency")
                 ? nil : Int(try row.decode(column: "reserved_concurrency", as: Int64.self))
@@ -238,8 +238,6 @@ struct LambdaStore: Sendable {
         try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }
 
 extension JSONEncoder {
