@@ -12,21 +12,9 @@ public struct RoleSessionCredentials: Sendable, Equatable {
 
 extension IAMDomain {
     /// Whether the AWS service `servicePrincipal` (`lambda.amazonaws.com`) may assume the role: the role exists and
-    /// its trust policy allows `sts:AssumeRole` to that service. A trust policy that no longer parses trusts no one.
+    /// its trust policy allows `sts:AssumeRole` to that service.
     public func serviceMayAssume(roleArn: String, servicePrincipal: String, now: Date = Date()) async throws -> Bool {
-        guard let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: roleArn),
-            let trust = try? PolicyDocument.parse(role.trustPolicy, kind: .trust)
-        else { return false }
-        let decision = PolicyEvaluator.evaluate(
-            EvaluationInput(
-                principal: .service(servicePrincipal),
-                action: "sts:AssumeRole",
-                resource: IAMArn.role(accountId: accountId, path: role.path, name: role.name),
-                resourcePolicy: trust,
-                now: now
-            )
-        )
-        return decision == .allow
+        try await trustingRole(roleArn, servicePrincipal: servicePrincipal, now: now) != nil
     }
 
     /// A session of the role for `servicePrincipal`, as the service would get from STS: `ASIA…` keys that act as
@@ -39,9 +27,7 @@ extension IAMDomain {
         duration: Int,
         now: Date = Date()
     ) async throws -> RoleSessionCredentials? {
-        guard try await serviceMayAssume(roleArn: roleArn, servicePrincipal: servicePrincipal, now: now),
-            let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: roleArn)
-        else { return nil }
+        guard let role = try await trustingRole(roleArn, servicePrincipal: servicePrincipal, now: now) else { return nil }
         let session = SessionRecord(
             accessKeyId: Identifiers.accessKeyId(temporary: true),
             secretAccessKey: Identifiers.secretAccessKey(),
@@ -61,5 +47,23 @@ extension IAMDomain {
             sessionToken: session.sessionToken,
             expiration: session.expiresAt
         )
+    }
+
+    /// The role, when it exists and its trust policy allows `sts:AssumeRole` to the service; a trust policy that no
+    /// longer parses trusts no one.
+    private func trustingRole(_ roleArn: String, servicePrincipal: String, now: Date) async throws -> RoleRecord? {
+        guard let role = try await IAMRoleLookup(store: store, accountId: accountId).role(arn: roleArn),
+            let trust = try? PolicyDocument.parse(role.trustPolicy, kind: .trust)
+        else { return nil }
+        let decision = PolicyEvaluator.evaluate(
+            EvaluationInput(
+                principal: .service(servicePrincipal),
+                action: "sts:AssumeRole",
+                resource: IAMArn.role(accountId: accountId, path: role.path, name: role.name),
+                resourcePolicy: trust,
+                now: now
+            )
+        )
+        return decision == .allow ? role : nil
     }
 }

@@ -25,20 +25,9 @@ public enum LambdaRuntimes {
     }
 
     /// Creates the work directory for Moat's user: 0711 when functions run under other uids (they pass through to
-    /// their own instance directories), 0700 otherwise. Refuses a path that is a link or belongs to another user, so
-    /// that nobody can prepare it in advance in a shared temporary directory.
+    /// their own instance directories), 0700 otherwise. A link or another user's directory there is refused.
     public static func prepareWorkDirectory(_ url: URL, sharedWithFunctions: Bool) throws {
-        let mode: mode_t = sharedWithFunctions ? 0o711 : 0o700
-        if mkdir(url.path, mode) != 0, errno != EEXIST {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdir \(url.path): \(String(cString: strerror(errno)))"])
-        }
-        var info = stat()
-        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not a directory of Moat's own user"])
-        }
-        guard chmod(url.path, mode) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "chmod \(url.path): \(String(cString: strerror(errno)))"])
-        }
+        try FunctionSandbox.makeDirectory(url, mode: sharedWithFunctions ? 0o711 : 0o700)
     }
 
     /// Whether functions run under uids of their own by default: Moat runs as root and `setpriv` is installed.

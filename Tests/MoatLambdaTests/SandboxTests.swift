@@ -47,7 +47,7 @@ struct SandboxTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.appendingPathComponent("private").path)
         let program = hidden.appendingPathComponent("python3")
-        FileManager.default.createFile(atPath: program.path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: program.path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
         #expect(!FunctionSandbox.othersCanExecute(program.path))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("private").path)
         #expect(FunctionSandbox.othersCanExecute(program.path))
@@ -59,7 +59,7 @@ struct SandboxTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let code = root.appendingPathComponent("code")
         try FileManager.default.createDirectory(at: code.appendingPathComponent("lib"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: code.appendingPathComponent("lib/app.py").path, contents: Data("x = 1\n".utf8))
+        _ = FileManager.default.createFile(atPath: code.appendingPathComponent("lib/app.py").path, contents: Data("x = 1\n".utf8))
         let function = FunctionDefinition(
             name: "f", arn: "arn", revision: "r", runtime: "python3.12", handler: "app.h", codeDirectory: code, region: "us-east-1", role: "role"
         )

@@ -89,8 +89,14 @@ final class FunctionSandbox: Sendable {
 
     // MARK: file system
 
-    private static func makeDirectory(_ url: URL, mode: mode_t) throws {
+    /// Creates `url` with `mode`, or takes it over when it exists as a directory of Moat's own user. Refuses a link or
+    /// another user's directory, so that nobody can prepare one in advance in a shared place like /tmp.
+    static func makeDirectory(_ url: URL, mode: mode_t) throws {
         if mkdir(url.path, mode) != 0, errno != EEXIST { throw failure("mkdir", url.path) }
+        var info = stat()
+        guard lstat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "\(url.path) is not a directory of Moat's own user"])
+        }
         guard chmod(url.path, mode) == 0 else { throw failure("chmod", url.path) }
     }
 

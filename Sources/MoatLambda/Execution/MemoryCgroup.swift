@@ -25,8 +25,7 @@ struct MemoryCgroup: Sendable {
         let name = "moat-lambda-\(getpid())"
         defer { removeLeftovers() }
         // v2: a child of Moat's own cgroup, with the memory controller enabled for its children.
-        if let own = ProcFile.read("/proc/self/cgroup")?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
-            let base = "/sys/fs/cgroup" + own.dropFirst(3)
+        if let base = ownV2Cgroup() {
             let parent = (base as NSString).appendingPathComponent(name)
             if mkdir(parent, 0o755) == 0 || errno == EEXIST {
                 if write("+memory", to: parent + "/cgroup.subtree_control"), FileManager.default.fileExists(atPath: parent + "/cgroup.procs") {
@@ -49,10 +48,7 @@ struct MemoryCgroup: Sendable {
     /// died with them, so the cgroups are empty.
     private static func removeLeftovers() {
         let own = "moat-lambda-\(getpid())"
-        var roots = ["/sys/fs/cgroup/memory"]
-        if let line = ProcFile.read("/proc/self/cgroup")?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
-            roots.append("/sys/fs/cgroup" + line.dropFirst(3))
-        }
+        let roots = ["/sys/fs/cgroup/memory"] + [ownV2Cgroup()].compactMap { $0 }
         for root in roots {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: root) else { continue }
             for name in names where name.hasPrefix("moat-lambda-") && name != own {
@@ -64,6 +60,14 @@ struct MemoryCgroup: Sendable {
                 rmdir(parent)
             }
         }
+    }
+
+    /// Moat's own cgroup in the v2 hierarchy (the `0::` line of `/proc/self/cgroup`).
+    private static func ownV2Cgroup() -> String? {
+        guard let line = ProcFile.read("/proc/self/cgroup")?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else {
+            return nil
+        }
+        return "/sys/fs/cgroup" + line.dropFirst(3)
     }
 
     /// A cgroup for one instance limited to `bytes`, or nil when it cannot be made.
