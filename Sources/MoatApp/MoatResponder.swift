@@ -39,7 +39,7 @@ public struct MoatResponder: HTTPResponder {
             return Self.limitResponse(status: .init(code: 431), message: "Request header fields too large")
         }
         let body: ByteBuffer
-        let bodyLimit = Self.carriesLambdaPackage(request) ? max(maximumBodySize, Self.lambdaPackageRequestSize) : maximumBodySize
+        let bodyLimit = endpoint.maximumBodySize(method: request.method.rawValue, path: request.uri.path, general: maximumBodySize)
         do {
             body = try await request.body.collect(upTo: bodyLimit)
         } catch {
@@ -63,17 +63,6 @@ public struct MoatResponder: HTTPResponder {
             headers: fields,
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
         )
-    }
-
-    /// Lambda takes a 50 MB package inline, base64 in JSON: CreateFunction and UpdateFunctionCode requests may be as
-    /// large as AWS lets them be (69,905,067 bytes), every other request keeps ``maximumBodySize``.
-    static let lambdaPackageRequestSize = 69_905_067
-
-    static func carriesLambdaPackage(_ request: Request) -> Bool {
-        let path = request.uri.path
-        guard path.hasPrefix("/2015-03-31/functions") else { return false }
-        return (request.method == .post && path == "/2015-03-31/functions")
-            || (request.method == .put && path.hasSuffix("/code") && path.split(separator: "/").count == 4)
     }
 
     /// Refusals that happen before the request is understood, in the JSON error shape every protocol's clients parse.

@@ -72,7 +72,9 @@ public struct LambdaDomain: Sendable {
             authorizationTarget: { operation, input, context in try await service.authorizationTarget(operation, input, context) },
             accessDenied: ErrorDescriptor(code: "AccessDeniedException", httpStatus: 403, isSenderFault: true),
             validationError: Self.validationError,
-            internalError: Lambda.Errors.service
+            internalError: Lambda.Errors.service,
+            // A 50 MB package inline, base64 in JSON, as AWS accepts it.
+            maximumBodySizes: ["CreateFunction": service.limits.packageRequestSize, "UpdateFunctionCode": service.limits.packageRequestSize]
         )
     }
 

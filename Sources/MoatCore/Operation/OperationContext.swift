@@ -48,6 +48,9 @@ public struct ServiceBinding: Sendable {
     public let validationError: ErrorDescriptor
     /// The error for anything unexpected (IAM `ServiceFailure`, Cognito `InternalErrorException`, …).
     public let internalError: ErrorDescriptor
+    /// Operations whose requests may be larger than the server's general body limit, with their own limit in bytes
+    /// (Lambda's CreateFunction carries a 50 MB package in base64).
+    public let maximumBodySizes: [String: Int]
 
     public init(
         model: ServiceModel,
@@ -55,7 +58,8 @@ public struct ServiceBinding: Sendable {
         authorizationTarget: @escaping @Sendable (_ operation: String, _ input: WireValue, _ context: OperationContext) async throws -> AuthorizationTarget?,
         accessDenied: ErrorDescriptor,
         validationError: ErrorDescriptor,
-        internalError: ErrorDescriptor
+        internalError: ErrorDescriptor,
+        maximumBodySizes: [String: Int] = [:]
     ) {
         self.model = model
         self.handlers = handlers
@@ -63,6 +67,7 @@ public struct ServiceBinding: Sendable {
         self.accessDenied = accessDenied
         self.validationError = validationError
         self.internalError = internalError
+        self.maximumBodySizes = maximumBodySizes
     }
 }
 

@@ -17,6 +17,9 @@ public struct LambdaLimits: Sendable {
         Int(min(1000, max(10, physicalMemory / (256 << 20))))
     }
 
+    /// The largest CreateFunction / UpdateFunctionCode request: the package in base64 (AWS: 69,905,067 bytes).
+    public var packageRequestSize: Int { maximumZipSize * 4 / 3 + 1 }
+
     public init(maximumZipSize: Int = 52_428_800, maximumUnzippedSize: Int = 262_144_000, accountConcurrency: Int = 1000) {
         self.maximumZipSize = maximumZipSize
         self.maximumUnzippedSize = maximumUnzippedSize
@@ -36,7 +39,7 @@ struct CodeCache: Sendable {
         guard zip.count <= limits.maximumZipSize else {
             throw ServiceError.lambda(
                 LambdaDomain.requestEntityTooLarge,
-                "Request must be smaller than \(limits.maximumZipSize * 4 / 3 + 1) bytes for the \(operation) operation"
+                "Request must be smaller than \(limits.packageRequestSize) bytes for the \(operation) operation"
             )
         }
         let sha256 = Self.digest(zip)

@@ -131,6 +131,18 @@ extension AWSEndpoint {
         return best?.0
     }
 
+    /// The largest body to accept for `method path` before the request is read: the restJson1 operation's own limit
+    /// when its service declares one (``ServiceBinding/maximumBodySizes``), else `general`. awsJson and awsQuery
+    /// requests all go to `POST /`, so only restJson1 operations can have limits of their own.
+    public func maximumBodySize(method: String, path: String, general: Int) -> Int {
+        for service in services {
+            for route in service.bodyLimitedRoutes where route.method == method && route.template.match(path: path, query: []) != nil {
+                return max(general, route.limit)
+            }
+        }
+        return general
+    }
+
     /// The service named by the request's SigV4 credential scope, if it carries one.
     ///
     /// Read byte by byte: this runs for every awsQuery request, before the signature is verified.

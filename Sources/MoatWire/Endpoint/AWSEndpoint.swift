@@ -219,6 +219,9 @@ final class RegisteredService: Sendable {
     let validator: ShapeValidator
     /// restJson1 operations with their parsed URI templates, most specific first.
     let routes: [(template: URITemplate, operation: OperationDescriptor)]
+    /// The restJson1 operations with a body limit of their own (``ServiceBinding/maximumBodySizes``), checked before
+    /// any request's body is read.
+    let bodyLimitedRoutes: [(method: String, template: URITemplate, limit: Int)]
 
     init(_ binding: ServiceBinding) {
         self.binding = binding
@@ -230,6 +233,9 @@ final class RegisteredService: Sendable {
                 .sorted { $0.0.specificity > $1.0.specificity }
         } else {
             self.routes = []
+        }
+        self.bodyLimitedRoutes = routes.compactMap { template, operation in
+            binding.maximumBodySizes[operation.name].map { (operation.httpMethod, template, $0) }
         }
     }
 }
