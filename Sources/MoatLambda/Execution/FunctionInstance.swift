@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -598,23 +599,9 @@ final class FunctionInstance: Sendable {
 
     /// A JSON object with string members in the given order, as AWS writes these error bodies.
     static func jsonObject(_ members: KeyValuePairs<String, String>) -> String {
-        "{" + members.map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(separator: ",") + "}"
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        var text = ""
+        JSONWriter.write(.object(members.map { ($0.key, .string($0.value)) }), into: &text)
+        return text
     }
 }
 
