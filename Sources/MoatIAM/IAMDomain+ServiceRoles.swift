@@ -28,18 +28,7 @@ extension IAMDomain {
         now: Date = Date()
     ) async throws -> RoleSessionCredentials? {
         guard let role = try await trustingRole(roleArn, servicePrincipal: servicePrincipal, now: now) else { return nil }
-        let session = SessionRecord(
-            accessKeyId: Identifiers.accessKeyId(temporary: true),
-            secretAccessKey: Identifiers.secretAccessKey(),
-            sessionToken: Identifiers.sessionToken(),
-            kind: .assumedRole,
-            entityId: role.id,
-            sessionName: sessionName,
-            sessionPolicy: nil,
-            sessionPolicyArns: [],
-            expiresAt: now.addingTimeInterval(TimeInterval(min(duration, role.maxSessionDuration))),
-            createdAt: now
-        )
+        let session = SessionRecord.assumedRole(role, sessionName: sessionName, seconds: min(duration, role.maxSessionDuration), now: now)
         try await store.insertSession(session)
         return RoleSessionCredentials(
             accessKeyId: session.accessKeyId,

@@ -56,17 +56,8 @@ struct STSService: STSOperations {
             throw ServiceError(STS.Errors.invalidParameterValue, "The policy ARN \(arn) is not a managed policy of this account.")
         }
 
-        let session = SessionRecord(
-            accessKeyId: Identifiers.accessKeyId(temporary: true),
-            secretAccessKey: Identifiers.secretAccessKey(),
-            sessionToken: Identifiers.sessionToken(),
-            kind: .assumedRole,
-            entityId: role.id,
-            sessionName: input.roleSessionName,
-            sessionPolicy: input.policy,
-            sessionPolicyArns: policyArns,
-            expiresAt: context.now.addingTimeInterval(TimeInterval(duration)),
-            createdAt: context.now
+        let session = SessionRecord.assumedRole(
+            role, sessionName: input.roleSessionName, policy: input.policy, policyArns: policyArns, seconds: duration, now: context.now
         )
         try await store.insertSession(session)
         try await store.recordRoleUse(id: role.id, at: context.now, region: context.region)

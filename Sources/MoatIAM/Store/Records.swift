@@ -104,3 +104,28 @@ struct SessionRecord: Sendable, Equatable {
     let expiresAt: Date
     let createdAt: Date
 }
+
+extension SessionRecord {
+    /// A new session of `role` with fresh `ASIA…` keys and token, lasting `seconds` from `now`.
+    static func assumedRole(
+        _ role: RoleRecord,
+        sessionName: String,
+        policy: String? = nil,
+        policyArns: [String] = [],
+        seconds: Int,
+        now: Date
+    ) -> SessionRecord {
+        SessionRecord(
+            accessKeyId: Identifiers.accessKeyId(temporary: true),
+            secretAccessKey: Identifiers.secretAccessKey(),
+            sessionToken: Identifiers.sessionToken(),
+            kind: .assumedRole,
+            entityId: role.id,
+            sessionName: sessionName,
+            sessionPolicy: policy,
+            sessionPolicyArns: policyArns,
+            expiresAt: now.addingTimeInterval(TimeInterval(seconds)),
+            createdAt: now
+        )
+    }
+}
