@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
@@ -44,7 +45,7 @@ let package = Package(
         .target(
             name: "MoatApp",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs",
+                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs", "MoatCognito",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,9 +105,14 @@ let package = Package(
         .target(
             name: "MoatCognito",
             dependencies: [
-                "MoatCore", "COpenSSL",
+                "MoatCore", "MoatStorage", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -220,9 +226,13 @@ let package = Package(
         .testTarget(
             name: "MoatCognitoTests",
             dependencies: [
-                "MoatCognito", "MoatCore", "COpenSSL",
+                "MoatCognito", "MoatCore", "MoatStorage", "MoatTesting", "COpenSSL",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["Python"],
             swiftSettings: swiftSettings
