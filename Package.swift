@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatApp", "MoatWire", "MoatLambda",
+                "MoatApp", "MoatWire", "MoatLambda", "MoatCognito",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -227,6 +227,7 @@ let package = Package(
             name: "MoatCognitoTests",
             dependencies: [
                 "MoatCognito", "MoatCore", "MoatStorage", "MoatTesting", "COpenSSL",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import Metrics
+import MoatCognito
 import MoatCore
 import MoatIAM
 import MoatLambda
@@ -62,6 +63,15 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
         )
     }
+    // A pool's public keys and discovery document, where JWT libraries look for them (`{issuer}/.well-known/…`).
+    router.get("/:poolId/.well-known/jwks.json") { _, context in
+        let document = try await core.cognito.jwks(poolId: context.parameters.get("poolId") ?? "")
+        return wellKnownResponse(document)
+    }
+    router.get("/:poolId/.well-known/openid-configuration") { _, context in
+        let document = try await core.cognito.openIDConfiguration(poolId: context.parameters.get("poolId") ?? "")
+        return wellKnownResponse(document)
+    }
     if configuration.allowReset {
         let reset: @Sendable (Request, MoatRequestContext) async throws -> Response = { _, context in
             try await core.reset()
@@ -89,6 +99,9 @@ public func buildApplication(
             PeriodicSweeper(name: "expired STS sessions", interval: .seconds(60), logger: logger) { now in
                 try await core.iam.deleteExpiredSessions(before: now)
             },
+            PeriodicSweeper(name: "expired Cognito challenges and refresh tokens", interval: .seconds(300), logger: logger) { now in
+                _ = try await core.cognito.deleteExpired(now: now)
+            },
             PeriodicSweeper(name: "log events past their retention", interval: .seconds(300), logger: logger) { now in
                 _ = try await core.logs.deleteExpiredEvents(now: now)
             },
@@ -104,6 +117,16 @@ public func buildApplication(
         ],
         logger: logger
     )
+}
+
+/// A JSON document, or 404 when the pool does not exist.
+func wellKnownResponse(_ document: String?) -> Response {
+    guard let document else {
+        return Response(
+            status: .notFound, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"User pool does not exist.\"}")))
+    }
+    return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
 }
 
 /// Closes the database when the server shuts down.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MoatCognito
 import MoatCore
 import MoatIAM
 import MoatLambda
@@ -13,13 +14,14 @@ struct MoatDomains: Sendable {
     let iam: IAMDomain
     let lambda: LambdaDomain
     let logs: LogsDomain
+    let cognito: CognitoDomain
     let functionLogs: FunctionLogBuffer
     let executor: FunctionExecutor
     /// Where Moat installs the python functions' boto3 itself, when no `--lambda-python-sdk` was given.
     let pythonSDKToInstall: URL?
 
     /// Every module's migrations, in dependency order.
-    static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations + LogsDomain.migrations
+    static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations + LogsDomain.migrations + CognitoDomain.migrations
 
     static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> MoatDomains {
         let database = try await openDatabase(configuration, logger: logger)
@@ -59,12 +61,22 @@ struct MoatDomains: Sendable {
                 executor: executor,
                 limits: LambdaLimits(accountConcurrency: configuration.lambdaConcurrency)
             )
+            let cognito = CognitoDomain(
+                database: database,
+                masterKey: masterKey,
+                accountId: configuration.accountId,
+                region: configuration.region,
+                publicURL: configuration.resolvedPublicURL,
+                settings: configuration.cognito,
+                logger: logger
+            )
             return MoatDomains(
                 configuration: configuration,
                 database: database,
                 iam: iam,
                 lambda: lambda,
                 logs: logs,
+                cognito: cognito,
                 functionLogs: functionLogs,
                 executor: executor,
                 pythonSDKToInstall: configuration.lambdaPythonSDK == nil ? lambdaWork.appendingPathComponent("python-sdk", isDirectory: true) : nil
@@ -106,7 +118,26 @@ struct MoatDomains: Sendable {
         await database.close()
     }
 
-    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding, logs.binding] }
+    /// The Cognito outbox of the configured database (`moat mail`), without starting anything else.
+    static func readOutbox(_ configuration: ServerConfiguration, logger: Logger) async throws -> [OutgoingMessage] {
+        let database = try await openDatabase(configuration, logger: logger)
+        do {
+            try await Migrator.run(migrations, on: database)
+            let masterKey = try MasterKey.load(environmentValue: configuration.masterKey, dataDirectory: configuration.dataDirectory)
+            let cognito = CognitoDomain(
+                database: database, masterKey: masterKey, accountId: configuration.accountId, region: configuration.region,
+                publicURL: configuration.resolvedPublicURL, logger: logger
+            )
+            let messages = try await cognito.outboxMessages()
+            await database.close()
+            return messages
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding, logs.binding, cognito.binding] }
 
     /// Installs the root key from the configuration, or generates one on first start.
     /// - Returns: the generated key when one was made now, so that it can be shown once.
@@ -124,6 +155,7 @@ struct MoatDomains: Sendable {
         // Lines of the functions just removed, not yet written, must not recreate their log groups afterwards.
         await functionLogs.discard()
         try await logs.reset()
+        try await cognito.reset()
         try await iam.reset()
     }
 }

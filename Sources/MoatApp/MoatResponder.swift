@@ -5,7 +5,7 @@ import Logging
 import MoatWire
 import NIOCore
 
-/// Sends `/_moat/…` and `/moto-api/…` to Moat's own routes and everything else to the AWS endpoint.
+/// Sends `/_moat/…`, `/moto-api/…` and the pools' `GET /{poolId}/.well-known/…` to Moat's own routes and everything else to the AWS endpoint.
 ///
 /// The AWS APIs are not routed by path alone (awsJson and awsQuery share `POST /`), so the endpoint does its own routing.
 public struct MoatResponder: HTTPResponder {
@@ -19,7 +19,7 @@ public struct MoatResponder: HTTPResponder {
 
     public func respond(to request: Request, context: MoatRequestContext) async throws -> Response {
         let path = request.uri.path
-        if path.hasPrefix("/_moat/") || path.hasPrefix("/moto-api/") {
+        if path.hasPrefix("/_moat/") || path.hasPrefix("/moto-api/") || (request.method == .get && path.contains("/.well-known/")) {
             return try await ownRoutes.respond(to: request, context: context)
         }
         guard inFlight.acquire() else {

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import MoatCognito
 
 /// Everything `moat serve` needs, resolved from flags and environment by the command line.
 public struct ServerConfiguration: Sendable {
@@ -43,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     /// Lambda: where unpacked packages and instance directories go (a cache); default: a directory of the system's
     /// temporary directory named after the data directory.
     public var lambdaWorkDirectory: URL?
+    /// Cognito: password-hash cost, lockout and token-validity floors (AWS's and OWASP's values by default).
+    public var cognito: CognitoSettings
 
     public init(
         host: String = "127.0.0.1",
@@ -66,7 +69,8 @@ public struct ServerConfiguration: Sendable {
         lambdaConcurrency: Int = 1000,
         lambdaEventRetryDelays: [Duration] = [.seconds(60), .seconds(120)],
         lambdaPythonSDK: URL? = nil,
-        lambdaWorkDirectory: URL? = nil
+        lambdaWorkDirectory: URL? = nil,
+        cognito: CognitoSettings = CognitoSettings()
     ) {
         self.host = host
         self.port = port
@@ -90,6 +94,7 @@ public struct ServerConfiguration: Sendable {
         self.lambdaEventRetryDelays = lambdaEventRetryDelays
         self.lambdaPythonSDK = lambdaPythonSDK
         self.lambdaWorkDirectory = lambdaWorkDirectory
+        self.cognito = cognito
     }
 
     /// The endpoint URL clients use.

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 public import Logging
 import MoatApp
+import MoatCognito
 import MoatLambda
 
 @main
@@ -10,7 +11,7 @@ struct Moat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "moat",
         abstract: "The AWS stack for securing microservices, on your own machine: IAM, STS and more, on the AWS wire protocols.",
-        subcommands: [Serve.self, Migrate.self, LogsCommand.self],
+        subcommands: [Serve.self, Migrate.self, LogsCommand.self, UserCommand.self, MailCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -70,6 +71,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Lambda: directory for unpacked packages and instances, a cache (default: one under /tmp per data directory).")
     var lambdaWorkDir: String?
 
+    @Option(help: "Cognito: PBKDF2-SHA256 iterations of new password hashes (OWASP: 600000). Lower it only for tests.")
+    var cognitoPasswordIterations: Int = 600_000
+
+    @Option(help: "Cognito: seconds of the first lockout after 5 failed sign-ins, doubling with each further failure (AWS: 1).")
+    var cognitoLockoutBase: Double = 1
+
+    @Option(help: "Cognito: the shortest access and ID token validity in seconds an app client may set (AWS: 300).")
+    var cognitoMinimumTokenValidity: Int = 300
+
     var eventRetryDelays: [Duration]? {
         let parts = lambdaEventRetryDelays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
@@ -77,6 +87,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
+        guard (1_000...10_000_000).contains(cognitoPasswordIterations) else {
+            throw ValidationError("--cognito-password-iterations must be 1000…10000000")
+        }
+        guard cognitoLockoutBase > 0 else { throw ValidationError("--cognito-lockout-base must be positive") }
+        guard (1...300).contains(cognitoMinimumTokenValidity) else { throw ValidationError("--cognito-minimum-token-validity must be 1…300") }
         guard lambdaConcurrency >= 1 else { throw ValidationError("--lambda-concurrency must be at least 1") }
         guard eventRetryDelays != nil else { throw ValidationError("--lambda-event-retry-delays must be two non-negative numbers of seconds, e.g. 60,120") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
@@ -116,7 +131,12 @@ struct Serve: AsyncParsableCommand {
             lambdaConcurrency: lambdaConcurrency,
             lambdaEventRetryDelays: eventRetryDelays ?? [.seconds(60), .seconds(120)],
             lambdaPythonSDK: (lambdaPythonSDK ?? environment["MOAT_LAMBDA_PYTHON_SDK"]).map { URL(fileURLWithPath: $0, isDirectory: true) },
-            lambdaWorkDirectory: lambdaWorkDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            lambdaWorkDirectory: lambdaWorkDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            cognito: CognitoSettings(
+                passwordHashIterations: cognitoPasswordIterations,
+                lockoutBase: cognitoLockoutBase,
+                minimumTokenValidity: TimeInterval(cognitoMinimumTokenValidity)
+            )
         )
     }
 }

@@ -194,6 +194,8 @@ class MoatServer:
         ]
         if self.allow_reset:
             args.append("--allow-reset")
+        # OWASP's 600,000 PBKDF2 iterations cost ~60 ms a hash; the tests create many users.
+        args += ["--cognito-password-iterations", "1000"]
         if self.python_sdk:
             args += ["--lambda-python-sdk", str(lambda_python_sdk())]
         args += ["--lambda-work-dir", str(self.lambda_work_dir())]
