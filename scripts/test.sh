@@ -23,6 +23,7 @@ need_package() {
 }
 need_package /usr/include/zlib.h zlib1g-dev           # MoatLambda reads deployment packages (Sources/CZlib)
 need_package /usr/include/openssl/bn.h libssl-dev     # MoatCognito's SRP: constant-time modexp (Sources/COpenSSL)
+need_package /usr/bin/openssl openssl                 # the SMTP client's STARTTLS tests make a certificate with it
 
 step "Python clients (pinned, Tests/conformance/requirements.txt)"
 # Before the Swift tests: MoatCognitoTests drive pycognito and PyJWT from this environment.

@@ -7,7 +7,8 @@ package import NIOPosix
 /// previous password, AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH).
 ///
 /// PBKDF2-HMAC-SHA256 with a 16-byte random salt and a 32-byte output, 600,000 iterations by default (OWASP's 2023
-/// figure for PBKDF2-HMAC-SHA256), through swift-crypto's BoringSSL (`KDF.Insecure.PBKDF2`). The stored form says
+/// figure for PBKDF2-HMAC-SHA256), through swift-crypto's BoringSSL (`KDF.Insecure.PBKDF2`): in a release build it
+/// takes about 90 ms at that cost, half the time of the system's OpenSSL 3 `PKCS5_PBKDF2_HMAC`. The stored form says
 /// how it was made, in the PHC string format with unpadded standard base64:
 ///
 ///     $pbkdf2-sha256$i=600000$<salt, 22 characters>$<hash, 43 characters>
@@ -15,7 +16,7 @@ package import NIOPosix
 /// so the cost can change later while old hashes still verify (``needsRehash(_:)`` tells the caller when to store
 /// a fresh one after a successful sign-in).
 ///
-/// - Important: One hash is tens of milliseconds of CPU at the default cost. Never call ``hash(_:)``,
+/// - Important: One hash is about a tenth of a second of CPU at the default cost. Never call ``hash(_:)``,
 ///   ``verify(_:against:)`` or ``burn(_:)`` on an event loop or from a task on the cooperative pool; use
 ///   ``hashOffLoop(_:on:)``, ``verifyOffLoop(_:against:on:)`` and ``burnOffLoop(_:on:)``, which run the work on an
 ///   `NIOThreadPool`.
@@ -60,7 +61,8 @@ package struct PasswordHasher: Sendable, Equatable {
     ///   - stored: a value ``hash(_:)`` returned, possibly at another cost.
     package func verify(_ password: String, against stored: String) -> Bool {
         guard let parsed = StoredPasswordHash(parsing: stored) else { return false }
-        let derived = Self.derive(password: Array(password.utf8), salt: parsed.salt, iterations: parsed.iterations, byteCount: parsed.hash.count)
+        let derived = Self.derive(
+            password: Array(password.utf8), salt: parsed.salt, iterations: parsed.iterations, byteCount: parsed.hash.count)
         return ConstantTime.equals(derived, parsed.hash)
     }
 

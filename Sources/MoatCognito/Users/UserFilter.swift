@@ -129,7 +129,8 @@ package struct UserFilter: Sendable, Equatable {
     ///   - status: the user's status as the API spells it (`CONFIRMED`, …).
     ///   - enabled: whether the user is enabled.
     ///   - usernameCaseSensitive: the pool's `UsernameConfiguration.CaseSensitive`.
-    package func matches(username: String, attributes: [String: String], status: String, enabled: Bool, usernameCaseSensitive: Bool) -> Bool {
+    package func matches(username: String, attributes: [String: String], status: String, enabled: Bool, usernameCaseSensitive: Bool) -> Bool
+    {
         let candidate: String?
         var ignoreCase = false
         switch attribute {

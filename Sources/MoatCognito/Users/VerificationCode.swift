@@ -34,7 +34,7 @@ package struct VerificationCode {
 
     /// The code for one 32-bit draw, or nil when the draw falls in the rejected tail (`draw ≥ 4,294,000,000`),
     /// where reducing modulo 10⁶ would favour the low codes. Exposed to tests.
-    static func code(fromDraw draw: UInt32) -> String? {
+    package static func code(fromDraw draw: UInt32) -> String? {
         guard draw < rejectionBound else { return nil }
         let value = draw % space
         var digits = [UInt8](repeating: UInt8(ascii: "0"), count: length)
