@@ -61,6 +61,11 @@ struct MoatDomains: Sendable {
                 executor: executor,
                 limits: LambdaLimits(accountConcurrency: configuration.lambdaConcurrency)
             )
+            let smtp = try configuration.smtp.map { hostPort in
+                var smtp = try SMTPConfiguration(hostPort: hostPort)
+                smtp.additionalTrustRootsPath = configuration.smtpTrustRoots
+                return smtp
+            }
             let cognito = CognitoDomain(
                 database: database,
                 masterKey: masterKey,
@@ -68,6 +73,7 @@ struct MoatDomains: Sendable {
                 region: configuration.region,
                 publicURL: configuration.resolvedPublicURL,
                 settings: configuration.cognito,
+                smtp: smtp,
                 logger: logger
             )
             return MoatDomains(

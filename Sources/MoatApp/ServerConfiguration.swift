@@ -46,6 +46,10 @@ public struct ServerConfiguration: Sendable {
     public var lambdaWorkDirectory: URL?
     /// Cognito: password-hash cost, lockout and token-validity floors (AWS's and OWASP's values by default).
     public var cognito: CognitoSettings
+    /// `MOAT_SMTP=host:port`: where Cognito's email goes (STARTTLS when offered, certificates verified; extra trust
+    /// roots from `MOAT_SMTP_CA_FILE`). Without it, messages wait in the outbox (`moat mail`).
+    public var smtp: String?
+    public var smtpTrustRoots: String?
 
     public init(
         host: String = "127.0.0.1",
@@ -70,7 +74,9 @@ public struct ServerConfiguration: Sendable {
         lambdaEventRetryDelays: [Duration] = [.seconds(60), .seconds(120)],
         lambdaPythonSDK: URL? = nil,
         lambdaWorkDirectory: URL? = nil,
-        cognito: CognitoSettings = CognitoSettings()
+        cognito: CognitoSettings = CognitoSettings(),
+        smtp: String? = nil,
+        smtpTrustRoots: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -95,6 +101,8 @@ public struct ServerConfiguration: Sendable {
         self.lambdaPythonSDK = lambdaPythonSDK
         self.lambdaWorkDirectory = lambdaWorkDirectory
         self.cognito = cognito
+        self.smtp = smtp
+        self.smtpTrustRoots = smtpTrustRoots
     }
 
     /// The endpoint URL clients use.

@@ -10,7 +10,7 @@ public struct CognitoDomain: Sendable {
     let service: CognitoService
     let outbox: Outbox
 
-    public static var migrations: [Migration] { CognitoStore.migrations + [Outbox.migration] }
+    public static var migrations: [Migration] { CognitoStore.migrations + [Outbox.migration, CognitoStore.groupsAndCodes] }
 
     /// - Parameters:
     ///   - database: the store.
@@ -19,19 +19,21 @@ public struct CognitoDomain: Sendable {
     ///   - region: the region of pool ids and ARNs.
     ///   - publicURL: the server's public URL; a pool's token issuer is `{publicURL}/{poolId}`.
     ///   - settings: costs and delays (AWS's by default).
+    ///   - smtp: where email goes (`MOAT_SMTP`); without it, to the outbox (`moat mail`).
     ///   - logger: where delivery is reported (never a message's content).
-    public init(
+    package init(
         database: Database,
         masterKey: SymmetricKey,
         accountId: String,
         region: String,
         publicURL: String,
         settings: CognitoSettings = CognitoSettings(),
+        smtp: SMTPConfiguration? = nil,
         logger: Logger
     ) {
         self.init(
             database: database, masterKey: masterKey, accountId: accountId, region: region, publicURL: publicURL, settings: settings,
-            hasher: PasswordHasher(iterations: settings.passwordHashIterations), logger: logger
+            hasher: PasswordHasher(iterations: settings.passwordHashIterations), smtp: smtp, logger: logger
         )
     }
 
@@ -43,11 +45,13 @@ public struct CognitoDomain: Sendable {
         publicURL: String,
         settings: CognitoSettings,
         hasher: any PasswordHashing,
+        smtp: SMTPConfiguration? = nil,
         logger: Logger
     ) {
         let secretBox = SecretBox(key: masterKey)
         let store = CognitoStore(database: database, secretBox: secretBox)
-        let outbox = Outbox(database: database, secretBox: secretBox, emailSender: nil, logger: logger)
+        let sender = smtp.map { SMTPSender(client: SMTPClient(configuration: $0)) }
+        let outbox = Outbox(database: database, secretBox: secretBox, emailSender: sender, logger: logger)
         self.store = store
         self.outbox = outbox
         self.service = CognitoService(

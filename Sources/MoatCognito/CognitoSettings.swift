@@ -15,6 +15,12 @@ public struct CognitoSettings: Sendable {
     public var minimumTokenValidity: TimeInterval
     /// The shortest refresh token validity a client may set (Cognito: 60 minutes).
     public var minimumRefreshTokenValidity: TimeInterval
+    /// How long a sign-up confirmation or attribute verification code is valid (Cognito: 24 hours).
+    public var confirmationCodeValidity: TimeInterval
+    /// How long a ForgotPassword code is valid (Cognito: 1 hour).
+    public var passwordResetCodeValidity: TimeInterval
+    /// Wrong guesses of a code before it is withdrawn (LimitExceededException).
+    public var codeAttempts: Int
 
     public init(
         passwordHashIterations: Int = 600_000,
@@ -22,7 +28,10 @@ public struct CognitoSettings: Sendable {
         lockoutBase: TimeInterval = 1,
         lockoutMaximum: TimeInterval = 900,
         minimumTokenValidity: TimeInterval = 300,
-        minimumRefreshTokenValidity: TimeInterval = 3600
+        minimumRefreshTokenValidity: TimeInterval = 3600,
+        confirmationCodeValidity: TimeInterval = 86_400,
+        passwordResetCodeValidity: TimeInterval = 3600,
+        codeAttempts: Int = 5
     ) {
         self.passwordHashIterations = passwordHashIterations
         self.lockoutThreshold = lockoutThreshold
@@ -30,6 +39,9 @@ public struct CognitoSettings: Sendable {
         self.lockoutMaximum = lockoutMaximum
         self.minimumTokenValidity = minimumTokenValidity
         self.minimumRefreshTokenValidity = minimumRefreshTokenValidity
+        self.confirmationCodeValidity = confirmationCodeValidity
+        self.passwordResetCodeValidity = passwordResetCodeValidity
+        self.codeAttempts = codeAttempts
     }
 
     /// Until when a user is locked out after `failures` consecutive failures at `now`, or nil when not yet.

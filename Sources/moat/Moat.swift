@@ -80,6 +80,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Cognito: the shortest access and ID token validity in seconds an app client may set (AWS: 300).")
     var cognitoMinimumTokenValidity: Int = 300
 
+    @Option(help: "Cognito: seconds a verification or password-reset code stays valid (AWS: 86400 and 3600). Lower it only for tests.")
+    var cognitoCodeValidity: Int?
+
     var eventRetryDelays: [Duration]? {
         let parts = lambdaEventRetryDelays.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
@@ -87,18 +90,22 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
+        let environment = ProcessInfo.processInfo.environment
         guard (1_000...10_000_000).contains(cognitoPasswordIterations) else {
             throw ValidationError("--cognito-password-iterations must be 1000…10000000")
         }
         guard cognitoLockoutBase > 0 else { throw ValidationError("--cognito-lockout-base must be positive") }
         guard (1...300).contains(cognitoMinimumTokenValidity) else { throw ValidationError("--cognito-minimum-token-validity must be 1…300") }
+        if let smtp = environment["MOAT_SMTP"], !smtp.isEmpty {
+            do { _ = try SMTPConfiguration(hostPort: smtp) } catch { throw ValidationError("MOAT_SMTP: \(error)") }
+        }
+        if let validity = cognitoCodeValidity, validity < 1 { throw ValidationError("--cognito-code-validity must be at least 1") }
         guard lambdaConcurrency >= 1 else { throw ValidationError("--lambda-concurrency must be at least 1") }
         guard eventRetryDelays != nil else { throw ValidationError("--lambda-event-retry-delays must be two non-negative numbers of seconds, e.g. 60,120") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard (1...900).contains(minimumSessionDuration) else { throw ValidationError("--minimum-session-duration must be 1…900") }
         guard accountId.count == 12, accountId.allSatisfy(\.isNumber) else { throw ValidationError("--account-id must be 12 digits") }
-        let environment = ProcessInfo.processInfo.environment
         if (environment["MOAT_ROOT_ACCESS_KEY_ID"] == nil) != (environment["MOAT_ROOT_SECRET_ACCESS_KEY"] == nil) {
             throw ValidationError("MOAT_ROOT_ACCESS_KEY_ID and MOAT_ROOT_SECRET_ACCESS_KEY must be set together")
         }
@@ -135,8 +142,12 @@ struct Serve: AsyncParsableCommand {
             cognito: CognitoSettings(
                 passwordHashIterations: cognitoPasswordIterations,
                 lockoutBase: cognitoLockoutBase,
-                minimumTokenValidity: TimeInterval(cognitoMinimumTokenValidity)
-            )
+                minimumTokenValidity: TimeInterval(cognitoMinimumTokenValidity),
+                confirmationCodeValidity: cognitoCodeValidity.map(TimeInterval.init) ?? 86_400,
+                passwordResetCodeValidity: cognitoCodeValidity.map(TimeInterval.init) ?? 3600
+            ),
+            smtp: environment["MOAT_SMTP"].flatMap { $0.isEmpty ? nil : $0 },
+            smtpTrustRoots: environment["MOAT_SMTP_CA_FILE"]
         )
     }
 }

@@ -12,6 +12,8 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var medium: Medium
     /// The email address or phone number.
     public var destination: String
+    /// The sender (the pool's `EmailConfiguration.From`); nil for Cognito's default.
+    public var from: String?
     public var subject: String?
     public var body: String
     public var createdAt: Date

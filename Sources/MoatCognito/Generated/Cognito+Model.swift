@@ -57,7 +57,8 @@ extension ServiceModel {
                 "NotAuthorizedException",
                 "UserNotFoundException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "AdminConfirmSignUp",
@@ -275,7 +276,8 @@ extension ServiceModel {
                 "NotAuthorizedException",
                 "UserNotFoundException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "AdminListUserAuthEvents",
@@ -301,7 +303,8 @@ extension ServiceModel {
                 "NotAuthorizedException",
                 "UserNotFoundException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "AdminResetUserPassword",
@@ -321,7 +324,8 @@ extension ServiceModel {
                 "InvalidEmailRoleAccessPolicyException",
                 "InvalidSmsRoleTrustRelationshipException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "AdminRespondToAuthChallenge",
@@ -491,7 +495,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "CompleteWebAuthnRegistration",
@@ -559,7 +564,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "ConfirmSignUp",
@@ -582,7 +588,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "CreateGroup",
@@ -596,7 +603,8 @@ extension ServiceModel {
                 "LimitExceededException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "CreateIdentityProvider",
@@ -728,7 +736,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "DeleteIdentityProvider",
@@ -792,7 +801,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "DeleteUserAttributes",
@@ -809,7 +819,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "DeleteUserPool",
@@ -1033,7 +1044,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetCSVHeader",
@@ -1075,7 +1087,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetIdentityProviderByIdentifier",
@@ -1124,7 +1137,8 @@ extension ServiceModel {
                 "RefreshTokenReuseException",
                 "InternalErrorException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetUICustomization",
@@ -1179,7 +1193,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetUserAuthFactors",
@@ -1281,7 +1296,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "ListIdentityProviders",
@@ -1398,7 +1414,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "ListWebAuthnCredentials",
@@ -1436,7 +1453,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "RespondToAuthChallenge",
@@ -1596,7 +1614,8 @@ extension ServiceModel {
                 "CodeDeliveryFailureException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "StartUserImportJob",
@@ -1708,7 +1727,8 @@ extension ServiceModel {
                 "TooManyRequestsException",
                 "NotAuthorizedException",
                 "InternalErrorException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UpdateIdentityProvider",
@@ -1788,7 +1808,8 @@ extension ServiceModel {
                 "InternalErrorException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UpdateUserPool",
@@ -1883,7 +1904,8 @@ extension ServiceModel {
                 "AliasExistsException",
                 "ForbiddenException",
             ],
-            requiresAuthentication: false
+            requiresAuthentication: false,
+            isImplemented: true
         ))
         return operations
     }

@@ -135,6 +135,102 @@ public protocol CognitoOperations: Sendable {
 
     /// `RevokeToken`
     func revokeToken(_ input: Cognito.RevokeTokenRequest, context: OperationContext) async throws -> Cognito.RevokeTokenResponse
+
+    /// `GetTokensFromRefreshToken`
+    func getTokensFromRefreshToken(
+        _ input: Cognito.GetTokensFromRefreshTokenRequest,
+        context: OperationContext
+    ) async throws -> Cognito.GetTokensFromRefreshTokenResponse
+
+    /// `SignUp`
+    func signUp(_ input: Cognito.SignUpRequest, context: OperationContext) async throws -> Cognito.SignUpResponse
+
+    /// `ConfirmSignUp`
+    func confirmSignUp(_ input: Cognito.ConfirmSignUpRequest, context: OperationContext) async throws -> Cognito.ConfirmSignUpResponse
+
+    /// `ResendConfirmationCode`
+    func resendConfirmationCode(
+        _ input: Cognito.ResendConfirmationCodeRequest,
+        context: OperationContext
+    ) async throws -> Cognito.ResendConfirmationCodeResponse
+
+    /// `ForgotPassword`
+    func forgotPassword(_ input: Cognito.ForgotPasswordRequest, context: OperationContext) async throws -> Cognito.ForgotPasswordResponse
+
+    /// `ConfirmForgotPassword`
+    func confirmForgotPassword(
+        _ input: Cognito.ConfirmForgotPasswordRequest,
+        context: OperationContext
+    ) async throws -> Cognito.ConfirmForgotPasswordResponse
+
+    /// `AdminResetUserPassword`
+    func adminResetUserPassword(
+        _ input: Cognito.AdminResetUserPasswordRequest,
+        context: OperationContext
+    ) async throws -> Cognito.AdminResetUserPasswordResponse
+
+    /// `ChangePassword`
+    func changePassword(_ input: Cognito.ChangePasswordRequest, context: OperationContext) async throws -> Cognito.ChangePasswordResponse
+
+    /// `UpdateUserAttributes`
+    func updateUserAttributes(
+        _ input: Cognito.UpdateUserAttributesRequest,
+        context: OperationContext
+    ) async throws -> Cognito.UpdateUserAttributesResponse
+
+    /// `DeleteUserAttributes`
+    func deleteUserAttributes(
+        _ input: Cognito.DeleteUserAttributesRequest,
+        context: OperationContext
+    ) async throws -> Cognito.DeleteUserAttributesResponse
+
+    /// `GetUserAttributeVerificationCode`
+    func getUserAttributeVerificationCode(
+        _ input: Cognito.GetUserAttributeVerificationCodeRequest,
+        context: OperationContext
+    ) async throws -> Cognito.GetUserAttributeVerificationCodeResponse
+
+    /// `VerifyUserAttribute`
+    func verifyUserAttribute(
+        _ input: Cognito.VerifyUserAttributeRequest,
+        context: OperationContext
+    ) async throws -> Cognito.VerifyUserAttributeResponse
+
+    /// `DeleteUser`
+    func deleteUser(_ input: Cognito.DeleteUserRequest, context: OperationContext) async throws
+
+    /// `CreateGroup`
+    func createGroup(_ input: Cognito.CreateGroupRequest, context: OperationContext) async throws -> Cognito.CreateGroupResponse
+
+    /// `GetGroup`
+    func getGroup(_ input: Cognito.GetGroupRequest, context: OperationContext) async throws -> Cognito.GetGroupResponse
+
+    /// `UpdateGroup`
+    func updateGroup(_ input: Cognito.UpdateGroupRequest, context: OperationContext) async throws -> Cognito.UpdateGroupResponse
+
+    /// `DeleteGroup`
+    func deleteGroup(_ input: Cognito.DeleteGroupRequest, context: OperationContext) async throws
+
+    /// `ListGroups`
+    func listGroups(_ input: Cognito.ListGroupsRequest, context: OperationContext) async throws -> Cognito.ListGroupsResponse
+
+    /// `AdminAddUserToGroup`
+    func adminAddUserToGroup(_ input: Cognito.AdminAddUserToGroupRequest, context: OperationContext) async throws
+
+    /// `AdminRemoveUserFromGroup`
+    func adminRemoveUserFromGroup(_ input: Cognito.AdminRemoveUserFromGroupRequest, context: OperationContext) async throws
+
+    /// `AdminListGroupsForUser`
+    func adminListGroupsForUser(
+        _ input: Cognito.AdminListGroupsForUserRequest,
+        context: OperationContext
+    ) async throws -> Cognito.AdminListGroupsForUserResponse
+
+    /// `ListUsersInGroup`
+    func listUsersInGroup(
+        _ input: Cognito.ListUsersInGroupRequest,
+        context: OperationContext
+    ) async throws -> Cognito.ListUsersInGroupResponse
 }
 
 extension CognitoOperations {
@@ -286,6 +382,116 @@ extension CognitoOperations {
         handlers["RevokeToken"] = OperationHandler { input, context in
             let request = try WireValueDecoder().decode(Cognito.RevokeTokenRequest.self, from: input)
             let response = try await self.revokeToken(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetTokensFromRefreshToken"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.GetTokensFromRefreshTokenRequest.self, from: input)
+            let response = try await self.getTokensFromRefreshToken(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["SignUp"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.SignUpRequest.self, from: input)
+            let response = try await self.signUp(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ConfirmSignUp"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ConfirmSignUpRequest.self, from: input)
+            let response = try await self.confirmSignUp(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ResendConfirmationCode"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ResendConfirmationCodeRequest.self, from: input)
+            let response = try await self.resendConfirmationCode(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ForgotPassword"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ForgotPasswordRequest.self, from: input)
+            let response = try await self.forgotPassword(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ConfirmForgotPassword"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ConfirmForgotPasswordRequest.self, from: input)
+            let response = try await self.confirmForgotPassword(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["AdminResetUserPassword"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.AdminResetUserPasswordRequest.self, from: input)
+            let response = try await self.adminResetUserPassword(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ChangePassword"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ChangePasswordRequest.self, from: input)
+            let response = try await self.changePassword(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["UpdateUserAttributes"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.UpdateUserAttributesRequest.self, from: input)
+            let response = try await self.updateUserAttributes(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["DeleteUserAttributes"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.DeleteUserAttributesRequest.self, from: input)
+            let response = try await self.deleteUserAttributes(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetUserAttributeVerificationCode"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.GetUserAttributeVerificationCodeRequest.self, from: input)
+            let response = try await self.getUserAttributeVerificationCode(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["VerifyUserAttribute"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.VerifyUserAttributeRequest.self, from: input)
+            let response = try await self.verifyUserAttribute(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["DeleteUser"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.DeleteUserRequest.self, from: input)
+            try await self.deleteUser(request, context: context)
+            return .object([:])
+        }
+        handlers["CreateGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.CreateGroupRequest.self, from: input)
+            let response = try await self.createGroup(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.GetGroupRequest.self, from: input)
+            let response = try await self.getGroup(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["UpdateGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.UpdateGroupRequest.self, from: input)
+            let response = try await self.updateGroup(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["DeleteGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.DeleteGroupRequest.self, from: input)
+            try await self.deleteGroup(request, context: context)
+            return .object([:])
+        }
+        handlers["ListGroups"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ListGroupsRequest.self, from: input)
+            let response = try await self.listGroups(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["AdminAddUserToGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.AdminAddUserToGroupRequest.self, from: input)
+            try await self.adminAddUserToGroup(request, context: context)
+            return .object([:])
+        }
+        handlers["AdminRemoveUserFromGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.AdminRemoveUserFromGroupRequest.self, from: input)
+            try await self.adminRemoveUserFromGroup(request, context: context)
+            return .object([:])
+        }
+        handlers["AdminListGroupsForUser"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.AdminListGroupsForUserRequest.self, from: input)
+            let response = try await self.adminListGroupsForUser(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ListUsersInGroup"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(Cognito.ListUsersInGroupRequest.self, from: input)
+            let response = try await self.listUsersInGroup(request, context: context)
             return try WireValueEncoder().encode(response)
         }
         return handlers

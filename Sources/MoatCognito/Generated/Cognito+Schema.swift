@@ -7,7 +7,7 @@ extension Cognito {
 
     private static func schemaShapes() -> [Shape] {
         var shapes: [Shape] = []
-        shapes.reserveCapacity(268)
+        shapes.reserveCapacity(317)
         shapes.append(
             Shape(
                 name: "AccessDeniedException",
@@ -39,6 +39,17 @@ extension Cognito {
             )
         )
         shapes.append(Shape(name: "AddCustomAttributesResponse", type: .structure))
+        shapes.append(
+            Shape(
+                name: "AdminAddUserToGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                ]
+            )
+        )
         shapes.append(
             Shape(
                 name: "AdminConfirmSignUpRequest",
@@ -189,6 +200,51 @@ extension Cognito {
                 ]
             )
         )
+        shapes.append(
+            Shape(
+                name: "AdminListGroupsForUserRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Limit", shape: "QueryLimitType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "AdminListGroupsForUserResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Groups", shape: "GroupListType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "AdminRemoveUserFromGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "AdminResetUserPasswordRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "AdminResetUserPasswordResponse", type: .structure))
         shapes.append(
             Shape(
                 name: "AdminRespondToAuthChallengeRequest",
@@ -408,6 +464,18 @@ extension Cognito {
             value: ShapeReference(shape: "StringType"),
             isSensitive: true
         ))
+        shapes.append(
+            Shape(
+                name: "ChangePasswordRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "PreviousPassword", shape: "PasswordType"),
+                    ShapeMember(name: "ProposedPassword", shape: "PasswordType", isRequired: true),
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "ChangePasswordResponse", type: .structure))
         shapes.append(Shape(name: "ClientIdType", type: .string, min: 1, max: 128, pattern: #"[\w+]+"#, isSensitive: true))
         shapes.append(Shape(
             name: "ClientMetadataType",
@@ -419,6 +487,18 @@ extension Cognito {
         shapes.append(Shape(name: "ClientPermissionListType", type: .list, member: ShapeReference(shape: "ClientPermissionType")))
         shapes.append(Shape(name: "ClientPermissionType", type: .string, min: 1, max: 2048))
         shapes.append(Shape(name: "ClientSecretType", type: .string, min: 24, max: 64, pattern: #"[\w+]+"#, isSensitive: true))
+        shapes.append(Shape(name: "CodeDeliveryDetailsListType", type: .list, member: ShapeReference(shape: "CodeDeliveryDetailsType")))
+        shapes.append(
+            Shape(
+                name: "CodeDeliveryDetailsType",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Destination", shape: "StringType"),
+                    ShapeMember(name: "DeliveryMedium", shape: "DeliveryMediumType"),
+                    ShapeMember(name: "AttributeName", shape: "AttributeNameType"),
+                ]
+            )
+        )
         shapes.append(
             Shape(
                 name: "CodeDeliveryFailureException",
@@ -451,6 +531,50 @@ extension Cognito {
         )
         shapes.append(
             Shape(
+                name: "ConfirmForgotPasswordRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "SecretHash", shape: "SecretHashType"),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "ConfirmationCode", shape: "ConfirmationCodeType", isRequired: true),
+                    ShapeMember(name: "Password", shape: "PasswordType", isRequired: true),
+                    ShapeMember(name: "AnalyticsMetadata", shape: "AnalyticsMetadataType"),
+                    ShapeMember(name: "UserContextData", shape: "UserContextDataType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "ConfirmForgotPasswordResponse", type: .structure))
+        shapes.append(
+            Shape(
+                name: "ConfirmSignUpRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "SecretHash", shape: "SecretHashType"),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "ConfirmationCode", shape: "ConfirmationCodeType", isRequired: true),
+                    ShapeMember(name: "ForceAliasCreation", shape: "ForceAliasCreation"),
+                    ShapeMember(name: "AnalyticsMetadata", shape: "AnalyticsMetadataType"),
+                    ShapeMember(name: "UserContextData", shape: "UserContextDataType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                    ShapeMember(name: "Session", shape: "SessionType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ConfirmSignUpResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Session", shape: "SessionType"),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "ConfirmationCodeType", type: .string, min: 1, max: 2048, pattern: #"[\S]+"#))
+        shapes.append(
+            Shape(
                 name: "ContextDataType",
                 type: .structure,
                 members: [
@@ -459,6 +583,28 @@ extension Cognito {
                     ShapeMember(name: "ServerPath", shape: "StringType", isRequired: true),
                     ShapeMember(name: "HttpHeaders", shape: "HttpHeaderList", isRequired: true),
                     ShapeMember(name: "EncodedData", shape: "StringType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "CreateGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Description", shape: "DescriptionType"),
+                    ShapeMember(name: "RoleArn", shape: "ArnType"),
+                    ShapeMember(name: "Precedence", shape: "PrecedenceType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "CreateGroupResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Group", shape: "GroupType"),
                 ]
             )
         )
@@ -578,6 +724,27 @@ extension Cognito {
         shapes.append(Shape(name: "DefaultEmailOptionType", type: .string, enumValues: ["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"]))
         shapes.append(
             Shape(
+                name: "DeleteGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "DeleteUserAttributesRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserAttributeNames", shape: "AttributeNameListType", isRequired: true),
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "DeleteUserAttributesResponse", type: .structure))
+        shapes.append(
+            Shape(
                 name: "DeleteUserPoolClientRequest",
                 type: .structure,
                 members: [
@@ -592,6 +759,15 @@ extension Cognito {
                 type: .structure,
                 members: [
                     ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "DeleteUserRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
                 ]
             )
         )
@@ -635,6 +811,7 @@ extension Cognito {
                 ]
             )
         )
+        shapes.append(Shape(name: "DescriptionType", type: .string, max: 2048))
         shapes.append(
             Shape(
                 name: "DeviceConfigurationType",
@@ -779,7 +956,91 @@ extension Cognito {
             )
         )
         shapes.append(Shape(name: "ForceAliasCreation", type: .boolean))
+        shapes.append(
+            Shape(
+                name: "ForgotPasswordRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "SecretHash", shape: "SecretHashType"),
+                    ShapeMember(name: "UserContextData", shape: "UserContextDataType"),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "AnalyticsMetadata", shape: "AnalyticsMetadataType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ForgotPasswordResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "CodeDeliveryDetails", shape: "CodeDeliveryDetailsType"),
+                ]
+            )
+        )
         shapes.append(Shape(name: "GenerateSecret", type: .boolean))
+        shapes.append(
+            Shape(
+                name: "GetGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetGroupResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Group", shape: "GroupType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetTokensFromRefreshTokenRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "RefreshToken", shape: "TokenModelType", isRequired: true),
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "ClientSecret", shape: "ClientSecretType"),
+                    ShapeMember(name: "DeviceKey", shape: "DeviceKeyType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetTokensFromRefreshTokenResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "AuthenticationResult", shape: "AuthenticationResultType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetUserAttributeVerificationCodeRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
+                    ShapeMember(name: "AttributeName", shape: "AttributeNameType", isRequired: true),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetUserAttributeVerificationCodeResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "CodeDeliveryDetails", shape: "CodeDeliveryDetailsType"),
+                ]
+            )
+        )
         shapes.append(
             Shape(
                 name: "GetUserRequest",
@@ -820,6 +1081,23 @@ extension Cognito {
                     ShapeMember(name: "message", shape: "MessageType"),
                 ],
                 error: Errors.groupExists
+            )
+        )
+        shapes.append(Shape(name: "GroupListType", type: .list, member: ShapeReference(shape: "GroupType")))
+        shapes.append(Shape(name: "GroupNameType", type: .string, min: 1, max: 128, pattern: #"[\p{L}\p{M}\p{S}\p{N}\p{P}]+"#))
+        shapes.append(
+            Shape(
+                name: "GroupType",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "GroupName", shape: "GroupNameType"),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType"),
+                    ShapeMember(name: "Description", shape: "DescriptionType"),
+                    ShapeMember(name: "RoleArn", shape: "ArnType"),
+                    ShapeMember(name: "Precedence", shape: "PrecedenceType"),
+                    ShapeMember(name: "LastModifiedDate", shape: "DateType"),
+                    ShapeMember(name: "CreationDate", shape: "DateType"),
+                ]
             )
         )
         shapes.append(Shape(name: "HexStringType", type: .string, pattern: "^[0-9a-fA-F]+$"))
@@ -1012,6 +1290,27 @@ extension Cognito {
         )
         shapes.append(
             Shape(
+                name: "ListGroupsRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Limit", shape: "QueryLimitType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ListGroupsResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Groups", shape: "GroupListType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
                 name: "ListUserPoolClientsRequest",
                 type: .structure,
                 members: [
@@ -1048,6 +1347,28 @@ extension Cognito {
                 members: [
                     ShapeMember(name: "UserPools", shape: "UserPoolListType"),
                     ShapeMember(name: "NextToken", shape: "PaginationKeyType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ListUsersInGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                    ShapeMember(name: "Limit", shape: "QueryLimitType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ListUsersInGroupResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Users", shape: "UsersListType"),
+                    ShapeMember(name: "NextToken", shape: "PaginationKey"),
                 ]
             )
         )
@@ -1190,7 +1511,7 @@ extension Cognito {
                 error: Errors.passwordResetRequired
             )
         )
-        shapes.append(Shape(name: "PasswordType", type: .string, max: 256, pattern: #"[\S]+"#, isSensitive: true))
+        shapes.append(Shape(name: "PasswordType", type: .string, max: 256, pattern: #"^[\S]+.*[\S]+$"#, isSensitive: true))
         shapes.append(Shape(name: "PoolQueryLimitType", type: .integer, min: 1, max: 60))
         shapes.append(Shape(name: "PreTokenGenerationLambdaVersionType", type: .string, enumValues: ["V1_0", "V2_0", "V3_0"]))
         shapes.append(
@@ -1203,6 +1524,7 @@ extension Cognito {
                 ]
             )
         )
+        shapes.append(Shape(name: "PrecedenceType", type: .integer, min: 0))
         shapes.append(
             Shape(
                 name: "PreconditionNotMetException",
@@ -1263,6 +1585,29 @@ extension Cognito {
         )
         shapes.append(Shape(name: "RefreshTokenValidityType", type: .integer, min: 0, max: 315360000))
         shapes.append(Shape(name: "RegionCodeType", type: .string, min: 5, max: 32))
+        shapes.append(
+            Shape(
+                name: "ResendConfirmationCodeRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "SecretHash", shape: "SecretHashType"),
+                    ShapeMember(name: "UserContextData", shape: "UserContextDataType"),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "AnalyticsMetadata", shape: "AnalyticsMetadataType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "ResendConfirmationCodeResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "CodeDeliveryDetails", shape: "CodeDeliveryDetailsType"),
+                ]
+            )
+        )
         shapes.append(
             Shape(
                 name: "ResourceNotFoundException",
@@ -1350,6 +1695,7 @@ extension Cognito {
         shapes.append(Shape(name: "ScopeType", type: .string, min: 1, max: 256, pattern: #"[\x21\x23-\x5B\x5D-\x7E]+"#))
         shapes.append(Shape(name: "SearchPaginationTokenType", type: .string, min: 1, pattern: #"[\S]+"#))
         shapes.append(Shape(name: "SearchedAttributeNamesListType", type: .list, member: ShapeReference(shape: "AttributeNameType")))
+        shapes.append(Shape(name: "SecretHashType", type: .string, min: 1, max: 128, pattern: #"[\w+=/]+"#, isSensitive: true))
         shapes.append(Shape(name: "SessionType", type: .string, min: 20, max: 2048, isSensitive: true))
         shapes.append(
             Shape(
@@ -1357,6 +1703,35 @@ extension Cognito {
                 type: .structure,
                 members: [
                     ShapeMember(name: "AllowedFirstAuthFactors", shape: "AllowedFirstAuthFactorsListType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "SignUpRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "ClientId", shape: "ClientIdType", isRequired: true),
+                    ShapeMember(name: "SecretHash", shape: "SecretHashType"),
+                    ShapeMember(name: "Username", shape: "UsernameType", isRequired: true),
+                    ShapeMember(name: "Password", shape: "PasswordType"),
+                    ShapeMember(name: "UserAttributes", shape: "AttributeListType"),
+                    ShapeMember(name: "ValidationData", shape: "AttributeListType"),
+                    ShapeMember(name: "AnalyticsMetadata", shape: "AnalyticsMetadataType"),
+                    ShapeMember(name: "UserContextData", shape: "UserContextDataType"),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "SignUpResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserConfirmed", shape: "BooleanType", isRequired: true),
+                    ShapeMember(name: "CodeDeliveryDetails", shape: "CodeDeliveryDetailsType"),
+                    ShapeMember(name: "UserSub", shape: "StringType", isRequired: true),
+                    ShapeMember(name: "Session", shape: "SessionType"),
                 ]
             )
         )
@@ -1510,6 +1885,48 @@ extension Cognito {
                     ShapeMember(name: "message", shape: "MessageType"),
                 ],
                 error: Errors.unsupportedUserState
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateGroupRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "GroupName", shape: "GroupNameType", isRequired: true),
+                    ShapeMember(name: "UserPoolId", shape: "UserPoolIdType", isRequired: true),
+                    ShapeMember(name: "Description", shape: "DescriptionType"),
+                    ShapeMember(name: "RoleArn", shape: "ArnType"),
+                    ShapeMember(name: "Precedence", shape: "PrecedenceType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateGroupResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "Group", shape: "GroupType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateUserAttributesRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "UserAttributes", shape: "AttributeListType", isRequired: true),
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
+                    ShapeMember(name: "ClientMetadata", shape: "ClientMetadataType"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateUserAttributesResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "CodeDeliveryDetailsList", shape: "CodeDeliveryDetailsListType"),
+                ]
             )
         )
         shapes.append(
@@ -1872,6 +2289,18 @@ extension Cognito {
         )
         shapes.append(Shape(name: "VerifiedAttributeType", type: .string, enumValues: ["phone_number", "email"]))
         shapes.append(Shape(name: "VerifiedAttributesListType", type: .list, member: ShapeReference(shape: "VerifiedAttributeType")))
+        shapes.append(
+            Shape(
+                name: "VerifyUserAttributeRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "AccessToken", shape: "TokenModelType", isRequired: true),
+                    ShapeMember(name: "AttributeName", shape: "AttributeNameType", isRequired: true),
+                    ShapeMember(name: "Code", shape: "ConfirmationCodeType", isRequired: true),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "VerifyUserAttributeResponse", type: .structure))
         shapes.append(
             Shape(
                 name: "WebAuthnChallengeNotFoundException",

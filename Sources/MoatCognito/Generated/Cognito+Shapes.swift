@@ -45,6 +45,27 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `AdminAddUserToGroupRequest` structure.
+    public struct AdminAddUserToGroupRequest: Codable, Sendable, Equatable {
+        public var userPoolId: String
+        public var username: String
+        public var groupName: String
+
+        public init(userPoolId: String, username: String, groupName: String) {
+            self.userPoolId = userPoolId
+            self.username = username
+            self.groupName = groupName
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userPoolId = "UserPoolId"
+            case username = "Username"
+            case groupName = "GroupName"
+        }
+    }
+}
+
+extension Cognito {
     /// The `AdminConfirmSignUpRequest` structure.
     public struct AdminConfirmSignUpRequest: Codable, Sendable, Equatable {
         public var userPoolId: String
@@ -399,6 +420,97 @@ extension Cognito {
             case authenticationResult = "AuthenticationResult"
             case availableChallenges = "AvailableChallenges"
         }
+    }
+}
+
+extension Cognito {
+    /// The `AdminListGroupsForUserRequest` structure.
+    public struct AdminListGroupsForUserRequest: Codable, Sendable, Equatable {
+        public var username: String
+        public var userPoolId: String
+        public var limit: Int?
+        public var nextToken: String?
+
+        public init(username: String, userPoolId: String, limit: Int? = nil, nextToken: String? = nil) {
+            self.username = username
+            self.userPoolId = userPoolId
+            self.limit = limit
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case username = "Username"
+            case userPoolId = "UserPoolId"
+            case limit = "Limit"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `AdminListGroupsForUserResponse` structure.
+    public struct AdminListGroupsForUserResponse: Codable, Sendable, Equatable {
+        public var groups: [GroupType]?
+        public var nextToken: String?
+
+        public init(groups: [GroupType]? = nil, nextToken: String? = nil) {
+            self.groups = groups
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groups = "Groups"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `AdminRemoveUserFromGroupRequest` structure.
+    public struct AdminRemoveUserFromGroupRequest: Codable, Sendable, Equatable {
+        public var userPoolId: String
+        public var username: String
+        public var groupName: String
+
+        public init(userPoolId: String, username: String, groupName: String) {
+            self.userPoolId = userPoolId
+            self.username = username
+            self.groupName = groupName
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userPoolId = "UserPoolId"
+            case username = "Username"
+            case groupName = "GroupName"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `AdminResetUserPasswordRequest` structure.
+    public struct AdminResetUserPasswordRequest: Codable, Sendable, Equatable {
+        public var userPoolId: String
+        public var username: String
+        public var clientMetadata: [String: String]?
+
+        public init(userPoolId: String, username: String, clientMetadata: [String: String]? = nil) {
+            self.userPoolId = userPoolId
+            self.username = username
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userPoolId = "UserPoolId"
+            case username = "Username"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `AdminResetUserPasswordResponse` structure.
+    public struct AdminResetUserPasswordResponse: Codable, Sendable, Equatable {
+        public init() {}
     }
 }
 
@@ -806,6 +918,171 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `ChangePasswordRequest` structure.
+    public struct ChangePasswordRequest: Codable, Sendable, Equatable {
+        public var previousPassword: String?
+        public var proposedPassword: String
+        public var accessToken: String
+
+        public init(previousPassword: String? = nil, proposedPassword: String, accessToken: String) {
+            self.previousPassword = previousPassword
+            self.proposedPassword = proposedPassword
+            self.accessToken = accessToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case previousPassword = "PreviousPassword"
+            case proposedPassword = "ProposedPassword"
+            case accessToken = "AccessToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ChangePasswordResponse` structure.
+    public struct ChangePasswordResponse: Codable, Sendable, Equatable {
+        public init() {}
+    }
+}
+
+extension Cognito {
+    /// The `CodeDeliveryDetailsType` structure.
+    public struct CodeDeliveryDetailsType: Codable, Sendable, Equatable {
+        public var destination: String?
+        public var deliveryMedium: DeliveryMediumType?
+        public var attributeName: String?
+
+        public init(destination: String? = nil, deliveryMedium: DeliveryMediumType? = nil, attributeName: String? = nil) {
+            self.destination = destination
+            self.deliveryMedium = deliveryMedium
+            self.attributeName = attributeName
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case destination = "Destination"
+            case deliveryMedium = "DeliveryMedium"
+            case attributeName = "AttributeName"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ConfirmForgotPasswordRequest` structure.
+    public struct ConfirmForgotPasswordRequest: Codable, Sendable, Equatable {
+        public var clientId: String
+        public var secretHash: String?
+        public var username: String
+        public var confirmationCode: String
+        public var password: String
+        public var analyticsMetadata: AnalyticsMetadataType?
+        public var userContextData: UserContextDataType?
+        public var clientMetadata: [String: String]?
+
+        public init(
+            clientId: String,
+            secretHash: String? = nil,
+            username: String,
+            confirmationCode: String,
+            password: String,
+            analyticsMetadata: AnalyticsMetadataType? = nil,
+            userContextData: UserContextDataType? = nil,
+            clientMetadata: [String: String]? = nil
+        ) {
+            self.clientId = clientId
+            self.secretHash = secretHash
+            self.username = username
+            self.confirmationCode = confirmationCode
+            self.password = password
+            self.analyticsMetadata = analyticsMetadata
+            self.userContextData = userContextData
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case clientId = "ClientId"
+            case secretHash = "SecretHash"
+            case username = "Username"
+            case confirmationCode = "ConfirmationCode"
+            case password = "Password"
+            case analyticsMetadata = "AnalyticsMetadata"
+            case userContextData = "UserContextData"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ConfirmForgotPasswordResponse` structure.
+    public struct ConfirmForgotPasswordResponse: Codable, Sendable, Equatable {
+        public init() {}
+    }
+}
+
+extension Cognito {
+    /// The `ConfirmSignUpRequest` structure.
+    public struct ConfirmSignUpRequest: Codable, Sendable, Equatable {
+        public var clientId: String
+        public var secretHash: String?
+        public var username: String
+        public var confirmationCode: String
+        public var forceAliasCreation: Bool?
+        public var analyticsMetadata: AnalyticsMetadataType?
+        public var userContextData: UserContextDataType?
+        public var clientMetadata: [String: String]?
+        public var session: String?
+
+        public init(
+            clientId: String,
+            secretHash: String? = nil,
+            username: String,
+            confirmationCode: String,
+            forceAliasCreation: Bool? = nil,
+            analyticsMetadata: AnalyticsMetadataType? = nil,
+            userContextData: UserContextDataType? = nil,
+            clientMetadata: [String: String]? = nil,
+            session: String? = nil
+        ) {
+            self.clientId = clientId
+            self.secretHash = secretHash
+            self.username = username
+            self.confirmationCode = confirmationCode
+            self.forceAliasCreation = forceAliasCreation
+            self.analyticsMetadata = analyticsMetadata
+            self.userContextData = userContextData
+            self.clientMetadata = clientMetadata
+            self.session = session
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case clientId = "ClientId"
+            case secretHash = "SecretHash"
+            case username = "Username"
+            case confirmationCode = "ConfirmationCode"
+            case forceAliasCreation = "ForceAliasCreation"
+            case analyticsMetadata = "AnalyticsMetadata"
+            case userContextData = "UserContextData"
+            case clientMetadata = "ClientMetadata"
+            case session = "Session"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ConfirmSignUpResponse` structure.
+    public struct ConfirmSignUpResponse: Codable, Sendable, Equatable {
+        public var session: String?
+
+        public init(session: String? = nil) {
+            self.session = session
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case session = "Session"
+        }
+    }
+}
+
+extension Cognito {
     /// The `ContextDataType` structure.
     public struct ContextDataType: Codable, Sendable, Equatable {
         public var ipAddress: String
@@ -828,6 +1105,48 @@ extension Cognito {
             case serverPath = "ServerPath"
             case httpHeaders = "HttpHeaders"
             case encodedData = "EncodedData"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `CreateGroupRequest` structure.
+    public struct CreateGroupRequest: Codable, Sendable, Equatable {
+        public var groupName: String
+        public var userPoolId: String
+        public var description: String?
+        public var roleArn: String?
+        public var precedence: Int?
+
+        public init(groupName: String, userPoolId: String, description: String? = nil, roleArn: String? = nil, precedence: Int? = nil) {
+            self.groupName = groupName
+            self.userPoolId = userPoolId
+            self.description = description
+            self.roleArn = roleArn
+            self.precedence = precedence
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groupName = "GroupName"
+            case userPoolId = "UserPoolId"
+            case description = "Description"
+            case roleArn = "RoleArn"
+            case precedence = "Precedence"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `CreateGroupResponse` structure.
+    public struct CreateGroupResponse: Codable, Sendable, Equatable {
+        public var group: GroupType?
+
+        public init(group: GroupType? = nil) {
+            self.group = group
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case group = "Group"
         }
     }
 }
@@ -1157,6 +1476,49 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `DeleteGroupRequest` structure.
+    public struct DeleteGroupRequest: Codable, Sendable, Equatable {
+        public var groupName: String
+        public var userPoolId: String
+
+        public init(groupName: String, userPoolId: String) {
+            self.groupName = groupName
+            self.userPoolId = userPoolId
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groupName = "GroupName"
+            case userPoolId = "UserPoolId"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `DeleteUserAttributesRequest` structure.
+    public struct DeleteUserAttributesRequest: Codable, Sendable, Equatable {
+        public var userAttributeNames: [String]
+        public var accessToken: String
+
+        public init(userAttributeNames: [String], accessToken: String) {
+            self.userAttributeNames = userAttributeNames
+            self.accessToken = accessToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userAttributeNames = "UserAttributeNames"
+            case accessToken = "AccessToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `DeleteUserAttributesResponse` structure.
+    public struct DeleteUserAttributesResponse: Codable, Sendable, Equatable {
+        public init() {}
+    }
+}
+
+extension Cognito {
     /// The `DeleteUserPoolClientRequest` structure.
     public struct DeleteUserPoolClientRequest: Codable, Sendable, Equatable {
         public var userPoolId: String
@@ -1185,6 +1547,21 @@ extension Cognito {
 
         private enum CodingKeys: String, CodingKey {
             case userPoolId = "UserPoolId"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `DeleteUserRequest` structure.
+    public struct DeleteUserRequest: Codable, Sendable, Equatable {
+        public var accessToken: String
+
+        public init(accessToken: String) {
+            self.accessToken = accessToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case accessToken = "AccessToken"
         }
     }
 }
@@ -1381,6 +1758,175 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `ForgotPasswordRequest` structure.
+    public struct ForgotPasswordRequest: Codable, Sendable, Equatable {
+        public var clientId: String
+        public var secretHash: String?
+        public var userContextData: UserContextDataType?
+        public var username: String
+        public var analyticsMetadata: AnalyticsMetadataType?
+        public var clientMetadata: [String: String]?
+
+        public init(
+            clientId: String,
+            secretHash: String? = nil,
+            userContextData: UserContextDataType? = nil,
+            username: String,
+            analyticsMetadata: AnalyticsMetadataType? = nil,
+            clientMetadata: [String: String]? = nil
+        ) {
+            self.clientId = clientId
+            self.secretHash = secretHash
+            self.userContextData = userContextData
+            self.username = username
+            self.analyticsMetadata = analyticsMetadata
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case clientId = "ClientId"
+            case secretHash = "SecretHash"
+            case userContextData = "UserContextData"
+            case username = "Username"
+            case analyticsMetadata = "AnalyticsMetadata"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ForgotPasswordResponse` structure.
+    public struct ForgotPasswordResponse: Codable, Sendable, Equatable {
+        public var codeDeliveryDetails: CodeDeliveryDetailsType?
+
+        public init(codeDeliveryDetails: CodeDeliveryDetailsType? = nil) {
+            self.codeDeliveryDetails = codeDeliveryDetails
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case codeDeliveryDetails = "CodeDeliveryDetails"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetGroupRequest` structure.
+    public struct GetGroupRequest: Codable, Sendable, Equatable {
+        public var groupName: String
+        public var userPoolId: String
+
+        public init(groupName: String, userPoolId: String) {
+            self.groupName = groupName
+            self.userPoolId = userPoolId
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groupName = "GroupName"
+            case userPoolId = "UserPoolId"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetGroupResponse` structure.
+    public struct GetGroupResponse: Codable, Sendable, Equatable {
+        public var group: GroupType?
+
+        public init(group: GroupType? = nil) {
+            self.group = group
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case group = "Group"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetTokensFromRefreshTokenRequest` structure.
+    public struct GetTokensFromRefreshTokenRequest: Codable, Sendable, Equatable {
+        public var refreshToken: String
+        public var clientId: String
+        public var clientSecret: String?
+        public var deviceKey: String?
+        public var clientMetadata: [String: String]?
+
+        public init(
+            refreshToken: String,
+            clientId: String,
+            clientSecret: String? = nil,
+            deviceKey: String? = nil,
+            clientMetadata: [String: String]? = nil
+        ) {
+            self.refreshToken = refreshToken
+            self.clientId = clientId
+            self.clientSecret = clientSecret
+            self.deviceKey = deviceKey
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case refreshToken = "RefreshToken"
+            case clientId = "ClientId"
+            case clientSecret = "ClientSecret"
+            case deviceKey = "DeviceKey"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetTokensFromRefreshTokenResponse` structure.
+    public struct GetTokensFromRefreshTokenResponse: Codable, Sendable, Equatable {
+        public var authenticationResult: AuthenticationResultType?
+
+        public init(authenticationResult: AuthenticationResultType? = nil) {
+            self.authenticationResult = authenticationResult
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case authenticationResult = "AuthenticationResult"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetUserAttributeVerificationCodeRequest` structure.
+    public struct GetUserAttributeVerificationCodeRequest: Codable, Sendable, Equatable {
+        public var accessToken: String
+        public var attributeName: String
+        public var clientMetadata: [String: String]?
+
+        public init(accessToken: String, attributeName: String, clientMetadata: [String: String]? = nil) {
+            self.accessToken = accessToken
+            self.attributeName = attributeName
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case accessToken = "AccessToken"
+            case attributeName = "AttributeName"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `GetUserAttributeVerificationCodeResponse` structure.
+    public struct GetUserAttributeVerificationCodeResponse: Codable, Sendable, Equatable {
+        public var codeDeliveryDetails: CodeDeliveryDetailsType?
+
+        public init(codeDeliveryDetails: CodeDeliveryDetailsType? = nil) {
+            self.codeDeliveryDetails = codeDeliveryDetails
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case codeDeliveryDetails = "CodeDeliveryDetails"
+        }
+    }
+}
+
+extension Cognito {
     /// The `GetUserRequest` structure.
     public struct GetUserRequest: Codable, Sendable, Equatable {
         public var accessToken: String
@@ -1447,6 +1993,47 @@ extension Cognito {
     /// The `GlobalSignOutResponse` structure.
     public struct GlobalSignOutResponse: Codable, Sendable, Equatable {
         public init() {}
+    }
+}
+
+extension Cognito {
+    /// The `GroupType` structure.
+    public struct GroupType: Codable, Sendable, Equatable {
+        public var groupName: String?
+        public var userPoolId: String?
+        public var description: String?
+        public var roleArn: String?
+        public var precedence: Int?
+        public var lastModifiedDate: Date?
+        public var creationDate: Date?
+
+        public init(
+            groupName: String? = nil,
+            userPoolId: String? = nil,
+            description: String? = nil,
+            roleArn: String? = nil,
+            precedence: Int? = nil,
+            lastModifiedDate: Date? = nil,
+            creationDate: Date? = nil
+        ) {
+            self.groupName = groupName
+            self.userPoolId = userPoolId
+            self.description = description
+            self.roleArn = roleArn
+            self.precedence = precedence
+            self.lastModifiedDate = lastModifiedDate
+            self.creationDate = creationDate
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groupName = "GroupName"
+            case userPoolId = "UserPoolId"
+            case description = "Description"
+            case roleArn = "RoleArn"
+            case precedence = "Precedence"
+            case lastModifiedDate = "LastModifiedDate"
+            case creationDate = "CreationDate"
+        }
     }
 }
 
@@ -1647,6 +2234,45 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `ListGroupsRequest` structure.
+    public struct ListGroupsRequest: Codable, Sendable, Equatable {
+        public var userPoolId: String
+        public var limit: Int?
+        public var nextToken: String?
+
+        public init(userPoolId: String, limit: Int? = nil, nextToken: String? = nil) {
+            self.userPoolId = userPoolId
+            self.limit = limit
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userPoolId = "UserPoolId"
+            case limit = "Limit"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ListGroupsResponse` structure.
+    public struct ListGroupsResponse: Codable, Sendable, Equatable {
+        public var groups: [GroupType]?
+        public var nextToken: String?
+
+        public init(groups: [GroupType]? = nil, nextToken: String? = nil) {
+            self.groups = groups
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groups = "Groups"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
     /// The `ListUserPoolClientsRequest` structure.
     public struct ListUserPoolClientsRequest: Codable, Sendable, Equatable {
         public var userPoolId: String
@@ -1716,6 +2342,48 @@ extension Cognito {
 
         private enum CodingKeys: String, CodingKey {
             case userPools = "UserPools"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ListUsersInGroupRequest` structure.
+    public struct ListUsersInGroupRequest: Codable, Sendable, Equatable {
+        public var userPoolId: String
+        public var groupName: String
+        public var limit: Int?
+        public var nextToken: String?
+
+        public init(userPoolId: String, groupName: String, limit: Int? = nil, nextToken: String? = nil) {
+            self.userPoolId = userPoolId
+            self.groupName = groupName
+            self.limit = limit
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userPoolId = "UserPoolId"
+            case groupName = "GroupName"
+            case limit = "Limit"
+            case nextToken = "NextToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ListUsersInGroupResponse` structure.
+    public struct ListUsersInGroupResponse: Codable, Sendable, Equatable {
+        public var users: [UserType]?
+        public var nextToken: String?
+
+        public init(users: [UserType]? = nil, nextToken: String? = nil) {
+            self.users = users
+            self.nextToken = nextToken
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case users = "Users"
             case nextToken = "NextToken"
         }
     }
@@ -2016,6 +2684,58 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `ResendConfirmationCodeRequest` structure.
+    public struct ResendConfirmationCodeRequest: Codable, Sendable, Equatable {
+        public var clientId: String
+        public var secretHash: String?
+        public var userContextData: UserContextDataType?
+        public var username: String
+        public var analyticsMetadata: AnalyticsMetadataType?
+        public var clientMetadata: [String: String]?
+
+        public init(
+            clientId: String,
+            secretHash: String? = nil,
+            userContextData: UserContextDataType? = nil,
+            username: String,
+            analyticsMetadata: AnalyticsMetadataType? = nil,
+            clientMetadata: [String: String]? = nil
+        ) {
+            self.clientId = clientId
+            self.secretHash = secretHash
+            self.userContextData = userContextData
+            self.username = username
+            self.analyticsMetadata = analyticsMetadata
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case clientId = "ClientId"
+            case secretHash = "SecretHash"
+            case userContextData = "UserContextData"
+            case username = "Username"
+            case analyticsMetadata = "AnalyticsMetadata"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `ResendConfirmationCodeResponse` structure.
+    public struct ResendConfirmationCodeResponse: Codable, Sendable, Equatable {
+        public var codeDeliveryDetails: CodeDeliveryDetailsType?
+
+        public init(codeDeliveryDetails: CodeDeliveryDetailsType? = nil) {
+            self.codeDeliveryDetails = codeDeliveryDetails
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case codeDeliveryDetails = "CodeDeliveryDetails"
+        }
+    }
+}
+
+extension Cognito {
     /// The `RespondToAuthChallengeRequest` structure.
     public struct RespondToAuthChallengeRequest: Codable, Sendable, Equatable {
         public var clientId: String
@@ -2170,6 +2890,79 @@ extension Cognito {
 }
 
 extension Cognito {
+    /// The `SignUpRequest` structure.
+    public struct SignUpRequest: Codable, Sendable, Equatable {
+        public var clientId: String
+        public var secretHash: String?
+        public var username: String
+        public var password: String?
+        public var userAttributes: [AttributeType]?
+        public var validationData: [AttributeType]?
+        public var analyticsMetadata: AnalyticsMetadataType?
+        public var userContextData: UserContextDataType?
+        public var clientMetadata: [String: String]?
+
+        public init(
+            clientId: String,
+            secretHash: String? = nil,
+            username: String,
+            password: String? = nil,
+            userAttributes: [AttributeType]? = nil,
+            validationData: [AttributeType]? = nil,
+            analyticsMetadata: AnalyticsMetadataType? = nil,
+            userContextData: UserContextDataType? = nil,
+            clientMetadata: [String: String]? = nil
+        ) {
+            self.clientId = clientId
+            self.secretHash = secretHash
+            self.username = username
+            self.password = password
+            self.userAttributes = userAttributes
+            self.validationData = validationData
+            self.analyticsMetadata = analyticsMetadata
+            self.userContextData = userContextData
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case clientId = "ClientId"
+            case secretHash = "SecretHash"
+            case username = "Username"
+            case password = "Password"
+            case userAttributes = "UserAttributes"
+            case validationData = "ValidationData"
+            case analyticsMetadata = "AnalyticsMetadata"
+            case userContextData = "UserContextData"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `SignUpResponse` structure.
+    public struct SignUpResponse: Codable, Sendable, Equatable {
+        public var userConfirmed: Bool
+        public var codeDeliveryDetails: CodeDeliveryDetailsType?
+        public var userSub: String
+        public var session: String?
+
+        public init(userConfirmed: Bool, codeDeliveryDetails: CodeDeliveryDetailsType? = nil, userSub: String, session: String? = nil) {
+            self.userConfirmed = userConfirmed
+            self.codeDeliveryDetails = codeDeliveryDetails
+            self.userSub = userSub
+            self.session = session
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userConfirmed = "UserConfirmed"
+            case codeDeliveryDetails = "CodeDeliveryDetails"
+            case userSub = "UserSub"
+            case session = "Session"
+        }
+    }
+}
+
+extension Cognito {
     /// The `SmsConfigurationType` structure.
     public struct SmsConfigurationType: Codable, Sendable, Equatable {
         public var snsCallerArn: String
@@ -2255,6 +3048,84 @@ extension Cognito {
             case accessToken = "AccessToken"
             case idToken = "IdToken"
             case refreshToken = "RefreshToken"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `UpdateGroupRequest` structure.
+    public struct UpdateGroupRequest: Codable, Sendable, Equatable {
+        public var groupName: String
+        public var userPoolId: String
+        public var description: String?
+        public var roleArn: String?
+        public var precedence: Int?
+
+        public init(groupName: String, userPoolId: String, description: String? = nil, roleArn: String? = nil, precedence: Int? = nil) {
+            self.groupName = groupName
+            self.userPoolId = userPoolId
+            self.description = description
+            self.roleArn = roleArn
+            self.precedence = precedence
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case groupName = "GroupName"
+            case userPoolId = "UserPoolId"
+            case description = "Description"
+            case roleArn = "RoleArn"
+            case precedence = "Precedence"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `UpdateGroupResponse` structure.
+    public struct UpdateGroupResponse: Codable, Sendable, Equatable {
+        public var group: GroupType?
+
+        public init(group: GroupType? = nil) {
+            self.group = group
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case group = "Group"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `UpdateUserAttributesRequest` structure.
+    public struct UpdateUserAttributesRequest: Codable, Sendable, Equatable {
+        public var userAttributes: [AttributeType]
+        public var accessToken: String
+        public var clientMetadata: [String: String]?
+
+        public init(userAttributes: [AttributeType], accessToken: String, clientMetadata: [String: String]? = nil) {
+            self.userAttributes = userAttributes
+            self.accessToken = accessToken
+            self.clientMetadata = clientMetadata
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case userAttributes = "UserAttributes"
+            case accessToken = "AccessToken"
+            case clientMetadata = "ClientMetadata"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `UpdateUserAttributesResponse` structure.
+    public struct UpdateUserAttributesResponse: Codable, Sendable, Equatable {
+        public var codeDeliveryDetailsList: [CodeDeliveryDetailsType]?
+
+        public init(codeDeliveryDetailsList: [CodeDeliveryDetailsType]? = nil) {
+            self.codeDeliveryDetailsList = codeDeliveryDetailsList
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case codeDeliveryDetailsList = "CodeDeliveryDetailsList"
         }
     }
 }
@@ -3050,6 +3921,49 @@ extension Cognito {
     }
 }
 
+extension Cognito {
+    /// The `VerifyUserAttributeRequest` structure.
+    public struct VerifyUserAttributeRequest: Codable, Sendable, Equatable {
+        public var accessToken: String
+        public var attributeName: String
+        public var code: String
+
+        public init(accessToken: String, attributeName: String, code: String) {
+            self.accessToken = accessToken
+            self.attributeName = attributeName
+            self.code = code
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case accessToken = "AccessToken"
+            case attributeName = "AttributeName"
+            case code = "Code"
+        }
+    }
+}
+
+extension Cognito {
+    /// The `VerifyUserAttributeResponse` structure.
+    public struct VerifyUserAttributeResponse: Codable, Sendable, Equatable {
+        public init() {}
+    }
+}
+
+extension Cognito.AdminAddUserToGroupRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userPoolId", self.userPoolId as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("groupName", self.groupName as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.AdminConfirmSignUpRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3215,6 +4129,52 @@ extension Cognito.AdminInitiateAuthResponse: CustomReflectable {
     }
 }
 
+extension Cognito.AdminListGroupsForUserRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("username", "*** sensitive ***" as Any),
+                ("userPoolId", self.userPoolId as Any),
+                ("limit", self.limit as Any),
+                ("nextToken", self.nextToken as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.AdminRemoveUserFromGroupRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userPoolId", self.userPoolId as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("groupName", self.groupName as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.AdminResetUserPasswordRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userPoolId", self.userPoolId as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.AdminRespondToAuthChallengeRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3329,6 +4289,75 @@ extension Cognito.AuthenticationResultType: CustomReflectable {
     }
 }
 
+extension Cognito.ChangePasswordRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("previousPassword", "*** sensitive ***" as Any),
+                ("proposedPassword", "*** sensitive ***" as Any),
+                ("accessToken", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.ConfirmForgotPasswordRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("clientId", "*** sensitive ***" as Any),
+                ("secretHash", "*** sensitive ***" as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("confirmationCode", self.confirmationCode as Any),
+                ("password", "*** sensitive ***" as Any),
+                ("analyticsMetadata", self.analyticsMetadata as Any),
+                ("userContextData", "*** sensitive ***" as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.ConfirmSignUpRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("clientId", "*** sensitive ***" as Any),
+                ("secretHash", "*** sensitive ***" as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("confirmationCode", self.confirmationCode as Any),
+                ("forceAliasCreation", self.forceAliasCreation as Any),
+                ("analyticsMetadata", self.analyticsMetadata as Any),
+                ("userContextData", "*** sensitive ***" as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+                ("session", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.ConfirmSignUpResponse: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("session", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.CreateUserPoolClientRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3365,6 +4394,20 @@ extension Cognito.CreateUserPoolClientRequest: CustomReflectable {
     }
 }
 
+extension Cognito.DeleteUserAttributesRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userAttributeNames", self.userAttributeNames as Any),
+                ("accessToken", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.DeleteUserPoolClientRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3379,6 +4422,19 @@ extension Cognito.DeleteUserPoolClientRequest: CustomReflectable {
     }
 }
 
+extension Cognito.DeleteUserRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("accessToken", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.DescribeUserPoolClientRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3387,6 +4443,56 @@ extension Cognito.DescribeUserPoolClientRequest: CustomReflectable {
             children: [
                 ("userPoolId", self.userPoolId as Any),
                 ("clientId", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.ForgotPasswordRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("clientId", "*** sensitive ***" as Any),
+                ("secretHash", "*** sensitive ***" as Any),
+                ("userContextData", "*** sensitive ***" as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("analyticsMetadata", self.analyticsMetadata as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.GetTokensFromRefreshTokenRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("refreshToken", "*** sensitive ***" as Any),
+                ("clientId", "*** sensitive ***" as Any),
+                ("clientSecret", "*** sensitive ***" as Any),
+                ("deviceKey", self.deviceKey as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.GetUserAttributeVerificationCodeRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("accessToken", "*** sensitive ***" as Any),
+                ("attributeName", self.attributeName as Any),
+                ("clientMetadata", self.clientMetadata as Any),
             ],
             displayStyle: .struct
         )
@@ -3472,6 +4578,24 @@ extension Cognito.InitiateAuthResponse: CustomReflectable {
     }
 }
 
+extension Cognito.ResendConfirmationCodeRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("clientId", "*** sensitive ***" as Any),
+                ("secretHash", "*** sensitive ***" as Any),
+                ("userContextData", "*** sensitive ***" as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("analyticsMetadata", self.analyticsMetadata as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
 extension Cognito.RespondToAuthChallengeRequest: CustomReflectable {
     /// Describes the value with its sensitive members masked.
     public var customMirror: Mirror {
@@ -3516,6 +4640,58 @@ extension Cognito.RevokeTokenRequest: CustomReflectable {
                 ("token", "*** sensitive ***" as Any),
                 ("clientId", "*** sensitive ***" as Any),
                 ("clientSecret", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.SignUpRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("clientId", "*** sensitive ***" as Any),
+                ("secretHash", "*** sensitive ***" as Any),
+                ("username", "*** sensitive ***" as Any),
+                ("password", "*** sensitive ***" as Any),
+                ("userAttributes", self.userAttributes as Any),
+                ("validationData", self.validationData as Any),
+                ("analyticsMetadata", self.analyticsMetadata as Any),
+                ("userContextData", "*** sensitive ***" as Any),
+                ("clientMetadata", self.clientMetadata as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.SignUpResponse: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userConfirmed", self.userConfirmed as Any),
+                ("codeDeliveryDetails", self.codeDeliveryDetails as Any),
+                ("userSub", self.userSub as Any),
+                ("session", "*** sensitive ***" as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.UpdateUserAttributesRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("userAttributes", self.userAttributes as Any),
+                ("accessToken", "*** sensitive ***" as Any),
+                ("clientMetadata", self.clientMetadata as Any),
             ],
             displayStyle: .struct
         )
@@ -3623,6 +4799,21 @@ extension Cognito.UserType: CustomReflectable {
                 ("enabled", self.enabled as Any),
                 ("userStatus", self.userStatus as Any),
                 ("mfaOptions", self.mfaOptions as Any),
+            ],
+            displayStyle: .struct
+        )
+    }
+}
+
+extension Cognito.VerifyUserAttributeRequest: CustomReflectable {
+    /// Describes the value with its sensitive members masked.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                ("accessToken", "*** sensitive ***" as Any),
+                ("attributeName", self.attributeName as Any),
+                ("code", self.code as Any),
             ],
             displayStyle: .struct
         )

@@ -291,7 +291,8 @@ extension CognitoService {
         parameters: [String: String],
         client: ClientRecord,
         pool: PoolRecord,
-        now: Date
+        now: Date,
+        secretChecked: Bool = false
     ) async throws -> AuthStep {
         guard let record = try await store.refreshToken(hash: Self.tokenHash(token)), record.clientId == client.id, record.poolId == pool.id else {
             throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Refresh Token")
@@ -301,7 +302,9 @@ extension CognitoService {
         guard let user = try await store.user(poolId: pool.id, usernameKey: record.usernameKey) else {
             throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Refresh Token")
         }
-        try checkSecretHash(secretHash, client: client, usernames: [user.username, user.sub] + (parameters["USERNAME"].map { [$0] } ?? []))
+        if !secretChecked {
+            try checkSecretHash(secretHash, client: client, usernames: [user.username, user.sub] + (parameters["USERNAME"].map { [$0] } ?? []))
+        }
         guard user.enabled else { throw ServiceError(Cognito.Errors.notAuthorized, "User is disabled.") }
         let result = try await issueTokens(
             user: user, pool: pool, client: client, continuing: SignInSession(originJti: record.originJti, authTime: record.authTime), now: now)

@@ -48,7 +48,16 @@ extension CognitoService {
         let authTime = Int64(signIn.authTime.timeIntervalSince1970)
         let readable = client.settings.readAttributes.flatMap { $0.isEmpty ? nil : Set($0) }
 
+        let groups = try await store.groups(poolId: pool.id, usernameKey: user.usernameKey)
         var idClaims: [(String, JSONValue)] = [("sub", .string(user.sub))]
+        if !groups.isEmpty {
+            idClaims.append(("cognito:groups", .array(groups.map { .string($0.name) })))
+            let roles = groups.compactMap(\.roleArn)
+            if let preferred = roles.first {
+                idClaims.append(("cognito:preferred_role", .string(preferred)))
+                idClaims.append(("cognito:roles", .array(roles.map(JSONValue.string))))
+            }
+        }
         if let verified = user.attributes["email_verified"], readable?.contains("email_verified") ?? true {
             idClaims.append(("email_verified", .bool(verified == "true")))
         }
@@ -67,8 +76,9 @@ extension CognitoService {
         for name in user.attributes.keys.sorted() where name != "email_verified" && (readable?.contains(name) ?? true) {
             idClaims.append((name, Self.claimValue(name: name, value: user.attributes[name] ?? "")))
         }
-        let accessClaims: [(String, JSONValue)] = [
-            ("sub", .string(user.sub)),
+        var accessClaims: [(String, JSONValue)] = [("sub", .string(user.sub))]
+        if !groups.isEmpty { accessClaims.append(("cognito:groups", .array(groups.map { .string($0.name) }))) }
+        accessClaims += [
             ("iss", .string(issuer(pool.id))),
             ("client_id", .string(client.id)),
             ("origin_jti", .string(signIn.originJti)),

@@ -440,7 +440,7 @@ extension CognitoService {
             if medium == .email, let email = user.attributes["email"] {
                 try await outbox.deliver(
                     OutgoingMessage(
-                        poolId: pool.id, medium: .email, destination: email,
+                        poolId: pool.id, medium: .email, destination: email, from: pool.settings.emailConfiguration?.from,
                         subject: fill(template?.emailSubject ?? "Your temporary password"),
                         body: fill(template?.emailMessage ?? "Your username is {username} and temporary password is {####}. "),
                         createdAt: context.now

@@ -11,6 +11,8 @@ struct ServerKeys: Sendable {
     /// Derives the stable fake SRP salt and verifier of users who do not exist, so that USER_SRP_AUTH answers for
     /// them exactly as for real users when the client prevents user existence errors.
     let unknownUser: SymmetricKey
+    /// Keys the digests of verification codes (``VerificationCode``).
+    let codes: SymmetricKey
 
     init(masterKey: SymmetricKey) {
         func derive(_ label: String) -> SymmetricKey {
@@ -18,6 +20,7 @@ struct ServerKeys: Sendable {
         }
         secretBlock = derive("srp-secret-block")
         unknownUser = derive("unknown-user")
+        codes = derive("verification-code")
     }
 
     /// The verifier Moat pretends an unknown user has: a random-looking `v` and salt, the same on every call for the

@@ -148,7 +148,10 @@ struct CognitoStore: Sendable {
         try await database.transaction { db in
             let rows = try await db.raw("DELETE FROM cognito_pools WHERE id = \(bind: id) RETURNING id").all()
             guard !rows.isEmpty else { return false }
-            for table in ["cognito_clients", "cognito_users", "cognito_refresh_tokens", "cognito_challenges"] {
+            for table in [
+                "cognito_clients", "cognito_users", "cognito_refresh_tokens", "cognito_challenges", "cognito_groups",
+                "cognito_group_members", "cognito_codes",
+            ] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE pool_id = \(bind: id)").run()
             }
             return true
@@ -333,7 +336,7 @@ struct CognitoStore: Sendable {
                 "DELETE FROM cognito_users WHERE pool_id = \(bind: poolId) AND username_key = \(bind: usernameKey) RETURNING sub"
             ).all()
             guard !rows.isEmpty else { return false }
-            for table in ["cognito_refresh_tokens", "cognito_challenges"] {
+            for table in ["cognito_refresh_tokens", "cognito_challenges", "cognito_group_members", "cognito_codes"] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE pool_id = \(bind: poolId) AND username_key = \(bind: usernameKey)").run()
             }
             return true
@@ -413,12 +416,18 @@ struct CognitoStore: Sendable {
         let tokens = try await database.sql.raw(
             "DELETE FROM cognito_refresh_tokens WHERE expires_at < \(bind: StoredTime.millis(now) - 86_400_000) RETURNING token_hash"
         ).all()
-        return challenges.count + tokens.count
+        let codes = try await database.sql.raw(
+            "DELETE FROM cognito_codes WHERE expires_at < \(bind: StoredTime.millis(now)) RETURNING purpose"
+        ).all()
+        return challenges.count + tokens.count + codes.count
     }
 
     func deleteAll() async throws {
         try await database.transaction { db in
-            for table in ["cognito_pools", "cognito_clients", "cognito_users", "cognito_refresh_tokens", "cognito_challenges"] {
+            for table in [
+                "cognito_pools", "cognito_clients", "cognito_users", "cognito_refresh_tokens", "cognito_challenges", "cognito_groups",
+                "cognito_group_members", "cognito_codes",
+            ] {
                 try await db.raw("DELETE FROM \(unsafeRaw: table)").run()
             }
         }
@@ -458,7 +467,7 @@ struct CognitoStore: Sendable {
         )
     }
 
-    private func user(_ row: any SQLRow) throws -> UserRecord {
+    func user(_ row: any SQLRow) throws -> UserRecord {
         let poolId = try row.decode(column: "pool_id", as: String.self)
         let sub = try row.decode(column: "sub", as: String.self)
         let srp = try row.decode(column: "srp", as: String?.self).map { sealed -> SRPVerifier in
