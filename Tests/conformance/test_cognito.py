@@ -507,3 +507,26 @@ def test_moat_mail_lists_invitations(start_moat: Any, tmp_path: Path) -> None:
     assert "walter" in messages[0]["body"] and "Temp-Pass-1" in messages[0]["body"]
     # The server's log says a message waits in the outbox, never what it says.
     assert "Temp-Pass-1" not in server.output()
+
+
+def test_expired_access_tokens_are_refused(start_moat: Any, tmp_path: Path) -> None:
+    server = start_moat(tmp_path / "data", extra_args=("--cognito-minimum-token-validity", "1"))
+    idp = aws_client("cognito-idp", server.endpoint, ROOT)
+    pool_id = make_pool(idp)
+    with aws_error("InvalidParameterException", 400, "Invalid range for token validity."):
+        make_client(idp, pool_id, AccessTokenValidity=2, TokenValidityUnits={"AccessToken": "days"})
+    client_id = make_client(idp, pool_id, AccessTokenValidity=1, TokenValidityUnits={"AccessToken": "seconds"})["ClientId"]
+    confirmed_user(idp, pool_id, "tina")
+    tokens = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "tina", "PASSWORD": PASSWORD})[
+        "AuthenticationResult"
+    ]
+    assert tokens["ExpiresIn"] == 1
+    time.sleep(2.1)
+    with aws_error("NotAuthorizedException", 400, "Access Token has expired"):
+        idp.get_user(AccessToken=tokens["AccessToken"])
+    # The refresh token outlives it and gets a new one.
+    fresh = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    assert idp.get_user(AccessToken=fresh["AuthenticationResult"]["AccessToken"])["Username"] == "tina"
+    # Nothing secret reached the log: neither the password nor any token.
+    log = server.output()
+    assert PASSWORD not in log and tokens["RefreshToken"] not in log and tokens["AccessToken"] not in log

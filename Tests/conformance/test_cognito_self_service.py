@@ -80,6 +80,8 @@ def test_tutorial_002_sign_up_verify_and_backend_check(mail_server: tuple[MoatSe
     idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": "custom:agentName", "Value": "007"}])
     attributes = {a["Name"]: a["Value"] for a in idp.get_user(AccessToken=access)["UserAttributes"]}
     assert attributes["custom:agentName"] == "007"
+    # Codes travel by mail only: never in the server's log.
+    assert code not in server.output() and PASSWORD not in server.output()
 
 
 def test_tutorial_002_forgot_password_sign_out_and_restore(mail_server: tuple[MoatServer, SMTPSink]) -> None:

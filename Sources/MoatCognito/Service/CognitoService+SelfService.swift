@@ -15,36 +15,15 @@ extension CognitoService {
             throw ServiceError(Cognito.Errors.invalidParameter, "Missing required parameter Password")
         }
         try checkPassword(password, pool: pool, member: "password", wording: .didNotConform)
-        var attributes = input.userAttributes ?? []
+        let attributes = input.userAttributes ?? []
         try checkWritable(attributes, client: client)
         try Schema.checkWrite(attributes, schema: schema(pool), creating: true)
         if attributes.contains(where: { $0.name == "email_verified" || $0.name == "phone_number_verified" }) {
             throw ServiceError(Cognito.Errors.notAuthorized, "A client attempted to write unauthorized attribute")
         }
-        let username: String
-        if let kinds = pool.settings.usernameAttributes, !kinds.isEmpty {
-            if kinds.contains(.email), Schema.isEmail(input.username) {
-                attributes.removeAll { $0.name == "email" }
-                attributes.append(Cognito.AttributeType(name: "email", value: input.username))
-            } else if kinds.contains(.phoneNumber), Schema.isPhoneNumber(input.username) {
-                attributes.removeAll { $0.name == "phone_number" }
-                attributes.append(Cognito.AttributeType(name: "phone_number", value: input.username))
-            } else {
-                throw ServiceError(Cognito.Errors.invalidParameter, "Username should be either an email or a phone number.")
-            }
-            username = ""
-        } else {
-            if Schema.isEmail(input.username), pool.settings.aliasAttributes?.contains(.email) == true {
-                throw ServiceError(Cognito.Errors.invalidParameter, "Username cannot be of email format, since user pool is configured for email alias.")
-            }
-            username = input.username
-        }
-        let values = Dictionary(attributes.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last }).filter { !$0.value.isEmpty }
-        if let missing = Schema.missingRequired(values, schema: schema(pool)).first {
-            throw ServiceError(Cognito.Errors.invalidParameter, "Attributes did not conform to the schema: \(missing): The attribute is required")
-        }
+        let (username, values) = try newUser(input.username, attributes: attributes, pool: pool)
         let sub = Identifiers.uuid()
-        let internalName = username.isEmpty ? sub : username
+        let internalName = username ?? sub
         let credentials = try await passwordCredentials(password, pool: pool, userIdForSRP: internalName)
         var user = UserRecord(
             poolId: pool.id, username: internalName, usernameKey: usernameKey(internalName, pool: pool), sub: sub,
@@ -54,7 +33,7 @@ extension CognitoService {
         user.aliases = aliases(of: user, pool: pool)
         do {
             try await insert(user, pool: pool, forceAliasCreation: false)
-        } catch let error as ServiceError where error.code == Cognito.Errors.usernameExists.code && username.isEmpty == false {
+        } catch let error as ServiceError where error.code == Cognito.Errors.usernameExists.code && username != nil {
             throw ServiceError(Cognito.Errors.usernameExists, "User already exists")
         }
         var delivery: Cognito.CodeDeliveryDetailsType?

@@ -13,35 +13,11 @@ extension CognitoService {
         if input.messageAction == .resend {
             return try await resendInvitation(input, pool: pool, policy: policy, context: context)
         }
-        var attributes = input.userAttributes ?? []
+        let attributes = input.userAttributes ?? []
         try Schema.checkWrite(attributes, schema: schema(pool), creating: true)
-        let username: String
-        if let kinds = pool.settings.usernameAttributes, !kinds.isEmpty {
-            // The given name must be one of the sign-in attributes; the user's username becomes their sub.
-            if kinds.contains(.email), Schema.isEmail(input.username) {
-                attributes.removeAll { $0.name == "email" }
-                attributes.append(Cognito.AttributeType(name: "email", value: input.username))
-            } else if kinds.contains(.phoneNumber), Schema.isPhoneNumber(input.username) {
-                attributes.removeAll { $0.name == "phone_number" }
-                attributes.append(Cognito.AttributeType(name: "phone_number", value: input.username))
-            } else {
-                throw ServiceError(Cognito.Errors.invalidParameter, "Username should be either an email or a phone number.")
-            }
-            username = ""
-        } else {
-            if Schema.isEmail(input.username), pool.settings.aliasAttributes?.contains(.email) == true {
-                throw ServiceError(Cognito.Errors.invalidParameter, "Username cannot be of email format, since user pool is configured for email alias.")
-            }
-            username = input.username
-        }
-        var values = Dictionary(attributes.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
-        let missing = Schema.missingRequired(values, schema: schema(pool))
-        if let first = missing.first {
-            throw ServiceError(Cognito.Errors.invalidParameter, "Attributes did not conform to the schema: \(first): The attribute is required")
-        }
-        values = values.filter { !$0.value.isEmpty }
+        let (username, values) = try newUser(input.username, attributes: attributes, pool: pool)
         let sub = Identifiers.uuid()
-        let internalName = username.isEmpty ? sub : username
+        let internalName = username ?? sub
         let temporary = input.temporaryPassword ?? PasswordPolicyCheck.generateTemporaryPassword(policy: policy)
         let credentials = try await passwordCredentials(temporary, pool: pool, userIdForSRP: internalName)
         var user = UserRecord(
@@ -222,6 +198,30 @@ extension CognitoService {
     }
 
     // MARK: shared by the user operations
+
+    /// The username and attributes of a user being created. In pools that sign in with email or phone the given name
+    /// must be one, becomes that attribute, and the username will be the sub (nil here).
+    /// - Throws: InvalidParameterException for a name the pool cannot take, or a required attribute missing.
+    func newUser(_ given: String, attributes: [Cognito.AttributeType], pool: PoolRecord) throws -> (username: String?, attributes: [String: String]) {
+        var values = Dictionary(attributes.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        var username: String? = given
+        if let kinds = pool.settings.usernameAttributes, !kinds.isEmpty {
+            if kinds.contains(.email), Schema.isEmail(given) {
+                values["email"] = given
+            } else if kinds.contains(.phoneNumber), Schema.isPhoneNumber(given) {
+                values["phone_number"] = given
+            } else {
+                throw ServiceError(Cognito.Errors.invalidParameter, "Username should be either an email or a phone number.")
+            }
+            username = nil
+        } else if Schema.isEmail(given), pool.settings.aliasAttributes?.contains(.email) == true {
+            throw ServiceError(Cognito.Errors.invalidParameter, "Username cannot be of email format, since user pool is configured for email alias.")
+        }
+        if let missing = Schema.missingRequired(values, schema: schema(pool)).first {
+            throw ServiceError(Cognito.Errors.invalidParameter, "Attributes did not conform to the schema: \(missing): The attribute is required")
+        }
+        return (username, values.filter { !$0.value.isEmpty })
+    }
 
     /// The user named by a username, an alias or (for pools whose usernames are email or phone) their sub.
     func existingUser(_ name: String, pool: PoolRecord) async throws -> UserRecord {

@@ -35,11 +35,7 @@ struct CognitoService: CognitoOperations {
         if input.aliasAttributes?.isEmpty == false, input.usernameAttributes?.isEmpty == false {
             throw ServiceError(Cognito.Errors.invalidParameter, "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
         }
-        var policies = input.policies ?? Cognito.UserPoolPolicyType()
-        policies.passwordPolicy = try Self.passwordPolicy(input.policies?.passwordPolicy)
-        var adminCreateUser = input.adminCreateUserConfig ?? Cognito.AdminCreateUserConfigType()
-        adminCreateUser.allowAdminCreateUserOnly = adminCreateUser.allowAdminCreateUserOnly ?? false
-        adminCreateUser.unusedAccountValidityDays = policies.passwordPolicy?.temporaryPasswordValidityDays ?? 7
+        let (policies, adminCreateUser) = try Self.policies(input)
         let id = Identifiers.poolId(region: region)
         let settings = Cognito.UserPoolType(
             policies: policies,
@@ -80,11 +76,7 @@ struct CognitoService: CognitoOperations {
     func updateUserPool(_ input: Cognito.UpdateUserPoolRequest, context: OperationContext) async throws -> Cognito.UpdateUserPoolResponse {
         var pool = try await pool(input.userPoolId)
         // UpdateUserPool resets every setting the request leaves out to its default, as on AWS.
-        var policies = input.policies ?? Cognito.UserPoolPolicyType()
-        policies.passwordPolicy = try Self.passwordPolicy(input.policies?.passwordPolicy)
-        var adminCreateUser = input.adminCreateUserConfig ?? Cognito.AdminCreateUserConfigType()
-        adminCreateUser.allowAdminCreateUserOnly = adminCreateUser.allowAdminCreateUserOnly ?? false
-        adminCreateUser.unusedAccountValidityDays = policies.passwordPolicy?.temporaryPasswordValidityDays ?? 7
+        let (policies, adminCreateUser) = try Self.policies(input)
         var settings = pool.settings
         settings.policies = policies
         settings.deletionProtection = input.deletionProtection ?? .inactive
@@ -113,10 +105,7 @@ struct CognitoService: CognitoOperations {
     }
 
     func listUserPools(_ input: Cognito.ListUserPoolsRequest, context: OperationContext) async throws -> Cognito.ListUserPoolsResponse {
-        let after = try input.nextToken.map { token -> String in
-            guard let id = PageToken.decode(token) else { throw ServiceError(Cognito.Errors.invalidParameter, "Invalid pagination token.") }
-            return id
-        }
+        let after = try Self.pageKey(input.nextToken)
         let pools = try await store.pools(after: after, limit: input.maxResults + 1)
         let page = pools.prefix(input.maxResults)
         return Cognito.ListUserPoolsResponse(
@@ -170,6 +159,17 @@ struct CognitoService: CognitoOperations {
         return described
     }
 
+    /// The policies and AdminCreateUserConfig of a new or updated pool, with AWS's defaults for what the request leaves
+    /// out.
+    static func policies(_ input: some PoolSettingsRequest) throws -> (Cognito.UserPoolPolicyType, Cognito.AdminCreateUserConfigType) {
+        var policies = input.policies ?? Cognito.UserPoolPolicyType()
+        policies.passwordPolicy = try passwordPolicy(input.policies?.passwordPolicy)
+        var adminCreateUser = input.adminCreateUserConfig ?? Cognito.AdminCreateUserConfigType()
+        adminCreateUser.allowAdminCreateUserOnly = adminCreateUser.allowAdminCreateUserOnly ?? false
+        adminCreateUser.unusedAccountValidityDays = policies.passwordPolicy?.temporaryPasswordValidityDays ?? 7
+        return (policies, adminCreateUser)
+    }
+
     /// The pool's password policy with AWS's defaults for what the request leaves out, after checking its ranges.
     static func passwordPolicy(_ requested: Cognito.PasswordPolicyType?) throws -> Cognito.PasswordPolicyType {
         guard var policy = requested else { return defaultPasswordPolicy }
@@ -186,7 +186,7 @@ struct CognitoService: CognitoOperations {
     }
 
     /// The verification template, defaulted as Cognito does from the legacy message fields.
-    static func verificationTemplate(_ template: Cognito.VerificationMessageTemplateType?, _ legacy: some VerificationMessageFields)
+    static func verificationTemplate(_ template: Cognito.VerificationMessageTemplateType?, _ legacy: some PoolSettingsRequest)
         -> Cognito.VerificationMessageTemplateType
     {
         var template = template ?? Cognito.VerificationMessageTemplateType()
@@ -207,27 +207,7 @@ struct CognitoService: CognitoOperations {
         if input.clientSecret != nil, input.generateSecret != true {
             throw ServiceError(Cognito.Errors.invalidParameter, "ClientSecret can only be set when GenerateSecret is true.")
         }
-        var settings = Cognito.UserPoolClientType(
-            refreshTokenValidity: input.refreshTokenValidity,
-            accessTokenValidity: input.accessTokenValidity,
-            idTokenValidity: input.idTokenValidity,
-            tokenValidityUnits: input.tokenValidityUnits,
-            readAttributes: input.readAttributes,
-            writeAttributes: input.writeAttributes,
-            explicitAuthFlows: input.explicitAuthFlows,
-            supportedIdentityProviders: input.supportedIdentityProviders,
-            callbackURLs: input.callbackURLs,
-            logoutURLs: input.logoutURLs,
-            defaultRedirectURI: input.defaultRedirectURI,
-            allowedOAuthFlows: input.allowedOAuthFlows,
-            allowedOAuthScopes: input.allowedOAuthScopes,
-            allowedOAuthFlowsUserPoolClient: input.allowedOAuthFlowsUserPoolClient ?? false,
-            analyticsConfiguration: input.analyticsConfiguration,
-            preventUserExistenceErrors: input.preventUserExistenceErrors ?? .legacy,
-            enableTokenRevocation: input.enableTokenRevocation ?? true,
-            enablePropagateAdditionalUserContextData: input.enablePropagateAdditionalUserContextData ?? false,
-            authSessionValidity: input.authSessionValidity ?? 3
-        )
+        var settings = Self.clientSettings(input)
         try checkClientSettings(&settings, pool: pool)
         let client = ClientRecord(
             id: Identifiers.clientId(),
@@ -256,7 +236,39 @@ struct CognitoService: CognitoOperations {
         let pool = try await pool(input.userPoolId)
         var client = try await client(input.clientId, poolId: input.userPoolId)
         // As on AWS, every setting the request leaves out returns to its default.
-        var settings = Cognito.UserPoolClientType(
+        var settings = Self.clientSettings(input)
+        try checkClientSettings(&settings, pool: pool)
+        client.settings = settings
+        if let name = input.clientName { client.name = name }
+        client.updatedAt = context.now
+        guard try await store.updateClient(client) else { throw Self.clientNotFound(input.clientId) }
+        return Cognito.UpdateUserPoolClientResponse(userPoolClient: describe(client))
+    }
+
+    func listUserPoolClients(
+        _ input: Cognito.ListUserPoolClientsRequest,
+        context: OperationContext
+    ) async throws -> Cognito.ListUserPoolClientsResponse {
+        _ = try await pool(input.userPoolId)
+        let limit = input.maxResults ?? 60
+        let after = try Self.pageKey(input.nextToken)
+        let clients = try await store.clients(poolId: input.userPoolId, after: after, limit: limit + 1)
+        let page = clients.prefix(limit)
+        return Cognito.ListUserPoolClientsResponse(
+            userPoolClients: page.map { Cognito.UserPoolClientDescription(clientId: $0.id, userPoolId: $0.poolId, clientName: $0.name) },
+            nextToken: clients.count > limit ? page.last.map { PageToken.encode($0.id) } : nil
+        )
+    }
+
+    func deleteUserPoolClient(_ input: Cognito.DeleteUserPoolClientRequest, context: OperationContext) async throws {
+        _ = try await pool(input.userPoolId)
+        guard try await store.deleteClient(id: input.clientId, poolId: input.userPoolId) else { throw Self.clientNotFound(input.clientId) }
+    }
+
+    /// A client's settings as CreateUserPoolClient or UpdateUserPoolClient gives them, with AWS's defaults for the
+    /// flags the request leaves out (``checkClientSettings(_:pool:)`` fills the validities).
+    static func clientSettings(_ input: some ClientSettingsRequest) -> Cognito.UserPoolClientType {
+        Cognito.UserPoolClientType(
             refreshTokenValidity: input.refreshTokenValidity,
             accessTokenValidity: input.accessTokenValidity,
             idTokenValidity: input.idTokenValidity,
@@ -275,37 +287,9 @@ struct CognitoService: CognitoOperations {
             preventUserExistenceErrors: input.preventUserExistenceErrors ?? .legacy,
             enableTokenRevocation: input.enableTokenRevocation ?? true,
             enablePropagateAdditionalUserContextData: input.enablePropagateAdditionalUserContextData ?? false,
-            authSessionValidity: input.authSessionValidity ?? 3
+            authSessionValidity: input.authSessionValidity ?? 3,
+            refreshTokenRotation: input.refreshTokenRotation
         )
-        try checkClientSettings(&settings, pool: pool)
-        client.settings = settings
-        if let name = input.clientName { client.name = name }
-        client.updatedAt = context.now
-        guard try await store.updateClient(client) else { throw Self.clientNotFound(input.clientId) }
-        return Cognito.UpdateUserPoolClientResponse(userPoolClient: describe(client))
-    }
-
-    func listUserPoolClients(
-        _ input: Cognito.ListUserPoolClientsRequest,
-        context: OperationContext
-    ) async throws -> Cognito.ListUserPoolClientsResponse {
-        _ = try await pool(input.userPoolId)
-        let limit = input.maxResults ?? 60
-        let after = try input.nextToken.map { token -> String in
-            guard let id = PageToken.decode(token) else { throw ServiceError(Cognito.Errors.invalidParameter, "Invalid pagination token.") }
-            return id
-        }
-        let clients = try await store.clients(poolId: input.userPoolId, after: after, limit: limit + 1)
-        let page = clients.prefix(limit)
-        return Cognito.ListUserPoolClientsResponse(
-            userPoolClients: page.map { Cognito.UserPoolClientDescription(clientId: $0.id, userPoolId: $0.poolId, clientName: $0.name) },
-            nextToken: clients.count > limit ? page.last.map { PageToken.encode($0.id) } : nil
-        )
-    }
-
-    func deleteUserPoolClient(_ input: Cognito.DeleteUserPoolClientRequest, context: OperationContext) async throws {
-        _ = try await pool(input.userPoolId)
-        guard try await store.deleteClient(id: input.clientId, poolId: input.userPoolId) else { throw Self.clientNotFound(input.clientId) }
     }
 
     /// Fills a client's defaults and checks its values as Cognito does: token validities within their ranges in their
@@ -405,15 +389,44 @@ struct CognitoService: CognitoOperations {
     }
 }
 
-/// The legacy verification message fields CreateUserPool and UpdateUserPool both carry.
-protocol VerificationMessageFields {
+/// The settings CreateUserPool and UpdateUserPool both carry.
+protocol PoolSettingsRequest {
+    var policies: Cognito.UserPoolPolicyType? { get }
+    var adminCreateUserConfig: Cognito.AdminCreateUserConfigType? { get }
     var emailVerificationMessage: String? { get }
     var emailVerificationSubject: String? { get }
     var smsVerificationMessage: String? { get }
 }
 
-extension Cognito.CreateUserPoolRequest: VerificationMessageFields {}
-extension Cognito.UpdateUserPoolRequest: VerificationMessageFields {}
+extension Cognito.CreateUserPoolRequest: PoolSettingsRequest {}
+extension Cognito.UpdateUserPoolRequest: PoolSettingsRequest {}
+
+/// The settings CreateUserPoolClient and UpdateUserPoolClient both carry.
+protocol ClientSettingsRequest {
+    var refreshTokenValidity: Int? { get }
+    var accessTokenValidity: Int? { get }
+    var idTokenValidity: Int? { get }
+    var tokenValidityUnits: Cognito.TokenValidityUnitsType? { get }
+    var readAttributes: [String]? { get }
+    var writeAttributes: [String]? { get }
+    var explicitAuthFlows: [Cognito.ExplicitAuthFlowsType]? { get }
+    var supportedIdentityProviders: [String]? { get }
+    var callbackURLs: [String]? { get }
+    var logoutURLs: [String]? { get }
+    var defaultRedirectURI: String? { get }
+    var allowedOAuthFlows: [Cognito.OAuthFlowType]? { get }
+    var allowedOAuthScopes: [String]? { get }
+    var allowedOAuthFlowsUserPoolClient: Bool? { get }
+    var analyticsConfiguration: Cognito.AnalyticsConfigurationType? { get }
+    var preventUserExistenceErrors: Cognito.PreventUserExistenceErrorTypes? { get }
+    var enableTokenRevocation: Bool? { get }
+    var enablePropagateAdditionalUserContextData: Bool? { get }
+    var authSessionValidity: Int? { get }
+    var refreshTokenRotation: Cognito.RefreshTokenRotationType? { get }
+}
+
+extension Cognito.CreateUserPoolClientRequest: ClientSettingsRequest {}
+extension Cognito.UpdateUserPoolClientRequest: ClientSettingsRequest {}
 
 /// Pagination tokens: the last key of a page, base64 so that clients treat it as opaque.
 enum PageToken {
