@@ -155,4 +155,94 @@ struct CognitoServiceTests {
         #expect(settings.lockedUntil(failures: 7, now: Self.now) == Self.now.addingTimeInterval(4))
         #expect(settings.lockedUntil(failures: 40, now: Self.now) == Self.now.addingTimeInterval(900))
     }
+
+    @Test func temporaryPasswordsExpireAndCanBeResent() async throws {
+        try await withDomain(.sqliteInMemory) { cognito in
+            let service = cognito.service
+            let (pool, client) = try await Self.setUp(service)
+            _ = try await service.adminCreateUser(
+                Cognito.AdminCreateUserRequest(userPoolId: pool, username: "tom", temporaryPassword: "Temp-Pass-1", messageAction: .suppress),
+                context: Self.context())
+            let eightDaysLater = Self.now.addingTimeInterval(8 * 86_400)
+            await #expect(throws: ServiceError(Cognito.Errors.notAuthorized, "Temporary password has expired and must be reset by an administrator.")) {
+                _ = try await Self.signIn(service, client: client, username: "tom", password: "Temp-Pass-1", at: eightDaysLater)
+            }
+            _ = try await service.adminCreateUser(
+                Cognito.AdminCreateUserRequest(userPoolId: pool, username: "tom", temporaryPassword: "Temp-Pass-2", messageAction: .resend),
+                context: Self.context(eightDaysLater))
+            let challenge = try await Self.signIn(service, client: client, username: "tom", password: "Temp-Pass-2", at: eightDaysLater)
+            #expect(challenge.challengeName == .newPasswordRequired && challenge.session != nil)
+            await #expect(throws: ServiceError(Cognito.Errors.unsupportedUserState, "")) {
+                _ = try await service.adminCreateUser(
+                    Cognito.AdminCreateUserRequest(userPoolId: pool, username: "alice", messageAction: .resend), context: Self.context())
+            }
+        }
+    }
+
+    @Test func verifiedEmailAliasesSignIn() async throws {
+        try await withDomain(.sqliteInMemory) { cognito in
+            let service = cognito.service
+            let pool = try await service.createUserPool(
+                Cognito.CreateUserPoolRequest(poolName: "a", aliasAttributes: [.email], usernameConfiguration: Cognito.UsernameConfigurationType(caseSensitive: false)),
+                context: Self.context()
+            ).userPool?.id ?? ""
+            let client = try await service.createUserPoolClient(
+                Cognito.CreateUserPoolClientRequest(userPoolId: pool, clientName: "c", explicitAuthFlows: [.allowUserPasswordAuth]), context: Self.context()
+            ).userPoolClient?.clientId ?? ""
+            for (name, verified) in [("uma", "true"), ("vic", "false")] {
+                _ = try await service.adminCreateUser(
+                    Cognito.AdminCreateUserRequest(
+                        userPoolId: pool, username: name,
+                        userAttributes: [.init(name: "email", value: "\(name)@example.com"), .init(name: "email_verified", value: verified)],
+                        messageAction: .suppress),
+                    context: Self.context())
+                _ = try await service.adminSetUserPassword(
+                    Cognito.AdminSetUserPasswordRequest(userPoolId: pool, username: name, password: "Correct-Horse-9", permanent: true), context: Self.context())
+            }
+            let signedIn = try await Self.signIn(service, client: client, username: "UMA@example.com", password: "Correct-Horse-9")
+            #expect(signedIn.authenticationResult?.idToken != nil)
+            // An unverified email is no alias.
+            await #expect(throws: ServiceError(Cognito.Errors.userNotFound, "User does not exist.")) {
+                _ = try await Self.signIn(service, client: client, username: "vic@example.com", password: "Correct-Horse-9")
+            }
+            // A verified email belongs to one user only.
+            await #expect(throws: ServiceError(Cognito.Errors.aliasExists, "")) {
+                _ = try await service.adminUpdateUserAttributes(
+                    Cognito.AdminUpdateUserAttributesRequest(
+                        userPoolId: pool, username: "vic",
+                        userAttributes: [.init(name: "email", value: "uma@example.com"), .init(name: "email_verified", value: "true")]),
+                    context: Self.context())
+            }
+            await #expect(throws: ServiceError(Cognito.Errors.invalidParameter, "")) {
+                _ = try await service.adminCreateUser(
+                    Cognito.AdminCreateUserRequest(userPoolId: pool, username: "walt@example.com", messageAction: .suppress), context: Self.context())
+            }
+        }
+    }
+
+    @Test func listUsersPagesThroughFilteredUsers() async throws {
+        try await withDomain(.sqliteInMemory) { cognito in
+            let service = cognito.service
+            let (pool, _) = try await Self.setUp(service)
+            for index in 0..<7 {
+                _ = try await service.adminCreateUser(
+                    Cognito.AdminCreateUserRequest(
+                        userPoolId: pool, username: "user\(index)", userAttributes: [.init(name: "family_name", value: index.isMultiple(of: 2) ? "even" : "odd")],
+                        messageAction: .suppress),
+                    context: Self.context())
+            }
+            var names: [String] = []
+            var token: String?
+            repeat {
+                let page = try await service.listUsers(
+                    Cognito.ListUsersRequest(userPoolId: pool, limit: 2, paginationToken: token, filter: "family_name = \"even\""), context: Self.context())
+                names += (page.users ?? []).compactMap(\.username)
+                token = page.paginationToken
+            } while token != nil
+            #expect(names == ["user0", "user2", "user4", "user6"])
+            await #expect(throws: ServiceError(Cognito.Errors.invalidParameter, "Error while parsing filter.")) {
+                _ = try await service.listUsers(Cognito.ListUsersRequest(userPoolId: pool, filter: "family_name == even"), context: Self.context())
+            }
+        }
+    }
 }
