@@ -4,9 +4,13 @@
 # Benchmarks/results/<timestamp>/ and rewrites Benchmarks/RESULTS.md.
 # With --lambda it runs Benchmarks/lambda.py instead (Lambda cold start, warm round trip, Invokes per second), which
 # writes its own Benchmarks/results/<timestamp>/ and rewrites only the Lambda section of Benchmarks/RESULTS.md.
+# With --cognito it runs Benchmarks/cognito.py (Moat's Cognito sign-in calls against moto's server, in the same run,
+# and against RSA and PBKDF2 floors), after installing moto (Benchmarks/requirements-cognito.txt) into a venv of its
+# own, MOAT_BENCH_MOTO_VENV (default .build/moto-venv); it rewrites only the Cognito section of Benchmarks/RESULTS.md.
 #
 # Usage: Benchmarks/run.sh [bench.py options]                (Benchmarks/run.sh --help lists them)
 #        Benchmarks/run.sh --lambda [lambda.py options]      (Benchmarks/run.sh --lambda --help lists them)
+#        Benchmarks/run.sh --cognito [cognito.py options]    (Benchmarks/run.sh --cognito --help lists them)
 # Which binary (the first that applies):
 #   MOAT_BINARY=path          benchmark this executable; MOAT_BENCH_SOURCE (text) and MOAT_BENCH_SOURCE_COMMIT (a
 #                             commit) say what it was built from, for RESULTS.md
@@ -38,8 +42,13 @@ python="$("$repo/scripts/conformance-venv.sh" | tail -n 1)"
 script="bench.py"
 arguments=()
 for argument in "$@"; do
-    if [[ "$argument" == "--lambda" ]]; then
-        script="lambda.py"
+    if [[ "$argument" == "--lambda" || "$argument" == "--cognito" ]]; then
+        chosen="$([[ "$argument" == "--lambda" ]] && echo lambda.py || echo cognito.py)"
+        if [[ "$script" != "bench.py" && "$script" != "$chosen" ]]; then
+            echo "--lambda and --cognito are separate benchmarks: give one" >&2
+            exit 1
+        fi
+        script="$chosen"
     else
         arguments+=("$argument")
     fi
@@ -50,6 +59,24 @@ for argument in "$@"; do
         exec "$python" "$bench/$script" --help
     fi
 done
+
+# 2b. For --cognito: moto's server, pinned, in a venv of its own (moto[server] brings Flask, Werkzeug and the
+#     dependencies of every service it mocks; the conformance venv stays as its requirements say). Idempotent, as
+#     scripts/conformance-venv.sh is.
+extra_args=()
+if [[ "$script" == "cognito.py" ]]; then
+    moto_venv="$(realpath -m "${MOAT_BENCH_MOTO_VENV:-$repo/.build/moto-venv}")"
+    moto_requirements="$bench/requirements-cognito.txt"
+    moto_stamp="$moto_venv/.requirements.sha256"
+    moto_wanted="$(sha256sum "$moto_requirements" | cut -d' ' -f1)"
+    if [[ ! -x "$moto_venv/bin/moto_server" || ! -f "$moto_stamp" || "$(cat "$moto_stamp")" != "$moto_wanted" ]]; then
+        echo "installing moto_server into $moto_venv (pip)…" >&2
+        [[ -x "$moto_venv/bin/python" ]] || "${PYTHON:-python3}" -m venv "$moto_venv"
+        "$moto_venv/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$moto_requirements"
+        echo "$moto_wanted" > "$moto_stamp"
+    fi
+    extra_args+=(--moto-server "$moto_venv/bin/moto_server")
+fi
 
 # 3. The release binary.
 commit=""
@@ -108,7 +135,7 @@ if [[ ! -x "$binary" ]]; then
     exit 1
 fi
 
-# 4. The benchmark. bench.py stops every server it starts; the trap forwards an interruption to it.
+# 4. The benchmark. Each driver stops every server it starts; the trap forwards an interruption to it.
 if [[ -n "${MOAT_BINARY:-}" ]]; then
     invocation="MOAT_BINARY=$MOAT_BINARY Benchmarks/run.sh"
 elif [[ -n "${MOAT_BENCH_COMMIT:-}" ]]; then
@@ -117,11 +144,12 @@ else
     invocation="Benchmarks/run.sh"
 fi
 [[ "$script" == "lambda.py" ]] && invocation+=" --lambda"
+[[ "$script" == "cognito.py" ]] && invocation+=" --cognito"
 [[ $# -gt 0 ]] && invocation+=" $*"
 source_args=(--invocation "$invocation")
 [[ -n "$commit" ]] && source_args+=(--commit "$commit")
 [[ -n "$source_note" ]] && source_args+=(--source-note "$source_note")
-"$python" "$bench/$script" --binary "$binary" --repo "$repo" "${source_args[@]}" "$@" &
+"$python" "$bench/$script" --binary "$binary" --repo "$repo" "${source_args[@]}" ${extra_args[@]+"${extra_args[@]}"} "$@" &
 driver=$!
 trap 'kill -TERM "$driver" 2> /dev/null || true; wait "$driver" 2> /dev/null || true; exit 130' INT TERM HUP
 status=0
