@@ -6,8 +6,12 @@ enum PythonClient {
     static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let scripts = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "Python")
 
-    /// The venv's python, or nil with the reason printed. Made once per test process (the script is idempotent).
+    /// The venv's python, or nil with the reason printed. Made once per test process (the script is idempotent), and
+    /// only when the venv is missing: the script takes seconds, and tests that wait on it hold threads of the
+    /// cooperative pool that other suites' servers need.
     static let python: String? = {
+        let existing = repository.appending(path: "Tests/conformance/.venv/bin/python").path
+        if FileManager.default.isExecutableFile(atPath: existing) { return existing }
         let process = Process()
         process.executableURL = URL(filePath: "/bin/bash")
         process.arguments = [repository.appending(path: "scripts/conformance-venv.sh").path]

@@ -9,14 +9,15 @@ import Testing
     static let from = "no-reply@moat.test"
     static let to = "alice@example.test"
 
-    /// A client for a fake server on 127.0.0.1, with short timeouts so failures come quickly.
+    /// A client for a fake server on 127.0.0.1. The timeouts are generous: the whole package's tests run at once, and a
+    /// busy machine can keep the fake server from answering for seconds; the timeout test sets its own.
     static func client(
         port: Int,
         host: String = "127.0.0.1",
         tlsMode: SMTPConfiguration.TLSMode = .startTLSWhenOffered,
         trustRoots: String? = nil,
         verifiesCertificate: Bool = true,
-        replyTimeout: Duration = .seconds(5)
+        replyTimeout: Duration = .seconds(60)
     ) -> SMTPClient {
         SMTPClient(
             configuration: SMTPConfiguration(
@@ -25,7 +26,7 @@ import Testing
                 tlsMode: tlsMode,
                 verifiesCertificate: verifiesCertificate,
                 additionalTrustRootsPath: trustRoots,
-                connectTimeout: .seconds(5),
+                connectTimeout: .seconds(60),
                 replyTimeout: replyTimeout
             )
         )
