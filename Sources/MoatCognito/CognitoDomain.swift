@@ -80,14 +80,14 @@ public struct CognitoDomain: Sendable {
 
     /// The JWKS document of a pool (`/{poolId}/.well-known/jwks.json`), or nil when there is no such pool.
     public func jwks(poolId: String) async throws -> String? {
-        guard try await store.pool(id: poolId) != nil else { return nil }
+        guard try await service.cachedPool(poolId) != nil else { return nil }
         return JWKS.json(keys: [try await service.signingKey(poolId)])
     }
 
     /// The pool's OpenID discovery document (`/{poolId}/.well-known/openid-configuration`), or nil when there is no
     /// such pool. It names what Moat serves: the issuer, the keys and the signing algorithm.
     public func openIDConfiguration(poolId: String) async throws -> String? {
-        guard try await store.pool(id: poolId) != nil else { return nil }
+        guard try await service.cachedPool(poolId) != nil else { return nil }
         let issuer = service.issuer(poolId)
         return CognitoService.jsonText(
             .object([
@@ -118,6 +118,9 @@ public struct CognitoDomain: Sendable {
         try await store.deleteAll()
         try await outbox.deleteAll()
         service.signingKeys.removeAll()
+        service.pools.removeAll()
+        service.clients.removeAll()
+        service.verifiedTokens.removeAll()
     }
 }
 

@@ -101,7 +101,7 @@ extension CognitoService {
 
     /// The client an unauthenticated sign-in names; its pool is the call's.
     func signInClient(_ id: String) async throws -> ClientRecord {
-        guard let client = try await store.client(id: id) else { throw Self.clientNotFound(id) }
+        guard let client = try await cachedClient(id) else { throw Self.clientNotFound(id) }
         return client
     }
 

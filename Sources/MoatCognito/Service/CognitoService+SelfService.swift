@@ -136,7 +136,7 @@ extension CognitoService {
 
     func changePassword(_ input: Cognito.ChangePasswordRequest, context: OperationContext) async throws -> Cognito.ChangePasswordResponse {
         let (pool, user, clientId) = try await authenticate(accessToken: input.accessToken, now: context.now)
-        guard let client = try await store.client(id: clientId) else { throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Access Token") }
+        guard let client = try await cachedClient(clientId) else { throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Access Token") }
         try checkPassword(input.proposedPassword, pool: pool, member: "proposedPassword", wording: .doesNotConform)
         guard let previous = input.previousPassword else {
             throw ServiceError(Cognito.Errors.invalidParameter, "Missing required parameter PreviousPassword")
@@ -165,7 +165,7 @@ extension CognitoService {
         context: OperationContext
     ) async throws -> Cognito.UpdateUserAttributesResponse {
         let (pool, user, clientId) = try await authenticate(accessToken: input.accessToken, now: context.now)
-        if let client = try await store.client(id: clientId) { try checkWritable(input.userAttributes, client: client) }
+        if let client = try await cachedClient(clientId) { try checkWritable(input.userAttributes, client: client) }
         if input.userAttributes.contains(where: { $0.name == "email_verified" || $0.name == "phone_number_verified" }) {
             throw ServiceError(Cognito.Errors.notAuthorized, "A client attempted to write unauthorized attribute")
         }

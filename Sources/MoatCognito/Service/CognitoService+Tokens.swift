@@ -137,23 +137,36 @@ extension CognitoService {
     /// - Throws: NotAuthorizedException in Cognito's words for a token that is not valid now.
     func authenticate(accessToken: String, now: Date) async throws -> (pool: PoolRecord, user: UserRecord, clientId: String) {
         let invalid = ServiceError(Cognito.Errors.notAuthorized, "Invalid Access Token")
-        let parts = accessToken.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let payload = Base64URL.decode(parts[1]), let unverified = try? JSONParser.parse(payload),
-            case .string(let iss)? = unverified["iss"], iss.hasPrefix(issuerBase + "/")
+        let verified: VerifiedTokenCache.Verified
+        if let cached = verifiedTokens.get(accessToken) {
+            verified = cached
+        } else {
+            let parts = accessToken.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 3, let payload = Base64URL.decode(parts[1]), let unverified = try? JSONParser.parse(payload),
+                case .string(let iss)? = unverified["iss"], iss.hasPrefix(issuerBase + "/")
+            else { throw invalid }
+            let poolId = String(iss.dropFirst(issuerBase.count + 1))
+            guard try await cachedPool(poolId) != nil else { throw invalid }
+            let key = try await signingKey(poolId)
+            guard let claims = try? TokenSigner.verify(accessToken, keys: [key]), claims["token_use"] == .string("access"),
+                case .number(let expiry)? = claims["exp"], let exp = Double(expiry)
+            else { throw invalid }
+            verified = VerifiedTokenCache.Verified(poolId: poolId, claims: claims, expiresAt: exp)
+            verifiedTokens.put(accessToken, verified, now: now)
+        }
+        let claims = verified.claims
+        guard case .string(let sub)? = claims["sub"], case .string(let originJti)? = claims["origin_jti"],
+            case .string(let clientId)? = claims["client_id"]
         else { throw invalid }
-        let poolId = String(iss.dropFirst(issuerBase.count + 1))
-        guard let pool = try await store.pool(id: poolId) else { throw invalid }
-        let key = try await signingKey(poolId)
-        guard let claims = try? TokenSigner.verify(accessToken, keys: [key]) else { throw invalid }
-        guard claims["token_use"] == .string("access"), case .string(let sub)? = claims["sub"],
-            case .string(let originJti)? = claims["origin_jti"], case .string(let clientId)? = claims["client_id"],
-            case .number(let expiry)? = claims["exp"], let exp = Double(expiry)
-        else { throw invalid }
-        guard now.timeIntervalSince1970 < exp else { throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has expired") }
-        guard let origin = try await store.refreshToken(originJti: originJti), !origin.revoked, origin.poolId == poolId else {
+        guard now.timeIntervalSince1970 < verified.expiresAt else {
+            throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has expired")
+        }
+        guard let pool = try await cachedPool(verified.poolId) else { throw invalid }
+        // One query: the user and whether the sign-in the token came from is still live.
+        guard let (user, live) = try await store.tokenHolder(poolId: pool.id, sub: sub, originJti: originJti) else {
             throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has been revoked")
         }
-        guard let user = try await store.user(poolId: poolId, sub: sub) else { throw Self.userNotFound }
+        guard live else { throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has been revoked") }
         guard user.enabled else { throw ServiceError(Cognito.Errors.notAuthorized, "User is disabled.") }
         return (pool, user, clientId)
     }
@@ -162,7 +175,7 @@ extension CognitoService {
 
     func getUser(_ input: Cognito.GetUserRequest, context: OperationContext) async throws -> Cognito.GetUserResponse {
         let (_, user, clientId) = try await authenticate(accessToken: input.accessToken, now: context.now)
-        let readable = try await store.client(id: clientId)?.settings.readAttributes.flatMap { $0.isEmpty ? nil : Set($0 + ["sub"]) }
+        let readable = try await cachedClient(clientId)?.settings.readAttributes.flatMap { $0.isEmpty ? nil : Set($0 + ["sub"]) }
         return Cognito.GetUserResponse(username: user.username, userAttributes: attributeList(user, readable: readable))
     }
 
@@ -183,7 +196,7 @@ extension CognitoService {
     }
 
     func revokeToken(_ input: Cognito.RevokeTokenRequest, context: OperationContext) async throws -> Cognito.RevokeTokenResponse {
-        guard let client = try await store.client(id: input.clientId) else {
+        guard let client = try await cachedClient(input.clientId) else {
             throw ServiceError(Cognito.Errors.notAuthorized, "Invalid client id provided: \(input.clientId)")
         }
         if let secret = client.secret {

@@ -19,6 +19,10 @@ struct CognitoService: CognitoOperations {
     /// unknown users.
     let serverKeys: ServerKeys
     let signingKeys = SigningKeyCache()
+    /// Pools and clients are read on every sign-in and token check; another node's change shows within a second.
+    let pools = RecordCache<PoolRecord>(lifetime: .seconds(1))
+    let clients = RecordCache<ClientRecord>(lifetime: .seconds(1))
+    let verifiedTokens = VerifiedTokenCache()
 
     static let defaultPasswordPolicy = Cognito.PasswordPolicyType(
         minimumLength: 8, requireUppercase: true, requireLowercase: true, requireNumbers: true, requireSymbols: true,
@@ -101,6 +105,7 @@ struct CognitoService: CognitoOperations {
         if let name = input.poolName { pool.name = name }
         pool.updatedAt = context.now
         guard try await store.updatePool(pool) else { throw Self.poolNotFound(input.userPoolId) }
+        pools.remove(pool.id)
         return Cognito.UpdateUserPoolResponse()
     }
 
@@ -127,6 +132,9 @@ struct CognitoService: CognitoOperations {
         }
         guard try await store.deletePool(id: pool.id) else { throw Self.poolNotFound(input.userPoolId) }
         signingKeys.remove(poolId: pool.id)
+        pools.remove(pool.id)
+        clients.removeAll()
+        verifiedTokens.remove(poolId: pool.id)
     }
 
     func addCustomAttributes(_ input: Cognito.AddCustomAttributesRequest, context: OperationContext) async throws -> Cognito.AddCustomAttributesResponse {
@@ -143,6 +151,7 @@ struct CognitoService: CognitoOperations {
         pool.settings.schemaAttributes = schema
         pool.updatedAt = context.now
         guard try await store.updatePool(pool) else { throw Self.poolNotFound(input.userPoolId) }
+        pools.remove(pool.id)
         return Cognito.AddCustomAttributesResponse()
     }
 
@@ -242,6 +251,7 @@ struct CognitoService: CognitoOperations {
         if let name = input.clientName { client.name = name }
         client.updatedAt = context.now
         guard try await store.updateClient(client) else { throw Self.clientNotFound(input.clientId) }
+        clients.remove(client.id)
         return Cognito.UpdateUserPoolClientResponse(userPoolClient: describe(client))
     }
 
@@ -263,6 +273,7 @@ struct CognitoService: CognitoOperations {
     func deleteUserPoolClient(_ input: Cognito.DeleteUserPoolClientRequest, context: OperationContext) async throws {
         _ = try await pool(input.userPoolId)
         guard try await store.deleteClient(id: input.clientId, poolId: input.userPoolId) else { throw Self.clientNotFound(input.clientId) }
+        clients.remove(input.clientId)
     }
 
     /// A client's settings as CreateUserPoolClient or UpdateUserPoolClient gives them, with AWS's defaults for the
@@ -371,13 +382,21 @@ struct CognitoService: CognitoOperations {
     // MARK: lookups
 
     func pool(_ id: String) async throws -> PoolRecord {
-        guard let pool = try await store.pool(id: id) else { throw Self.poolNotFound(id) }
+        guard let pool = try await cachedPool(id) else { throw Self.poolNotFound(id) }
         return pool
     }
 
     func client(_ id: String, poolId: String) async throws -> ClientRecord {
-        guard let client = try await store.client(id: id), client.poolId == poolId else { throw Self.clientNotFound(id) }
+        guard let client = try await cachedClient(id), client.poolId == poolId else { throw Self.clientNotFound(id) }
         return client
+    }
+
+    func cachedPool(_ id: String) async throws -> PoolRecord? {
+        try await pools.value(id) { try await store.pool(id: id) }
+    }
+
+    func cachedClient(_ id: String) async throws -> ClientRecord? {
+        try await clients.value(id) { try await store.client(id: id) }
     }
 
     static func poolNotFound(_ id: String) -> ServiceError {

@@ -364,6 +364,22 @@ struct CognitoStore: Sendable {
         try await database.sql.raw("SELECT * FROM cognito_refresh_tokens WHERE origin_jti = \(bind: originJti)").first().map(Self.refreshToken)
     }
 
+    /// The user with this sub, and whether the sign-in `originJti` names is still live (not revoked, not swept);
+    /// nil when there is no such user. One query, for every token-authenticated call.
+    func tokenHolder(poolId: String, sub: String, originJti: String) async throws -> (user: UserRecord, live: Bool)? {
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT u.*, r.revoked AS origin_revoked FROM cognito_users u
+                LEFT JOIN cognito_refresh_tokens r ON r.origin_jti = \(bind: originJti) AND r.pool_id = u.pool_id
+                WHERE u.pool_id = \(bind: poolId) AND u.sub = \(bind: sub)
+                """
+            ).first()
+        else { return nil }
+        let revoked = try row.decode(column: "origin_revoked", as: Int64?.self)
+        return (try user(row), revoked == 0)
+    }
+
     func revokeRefreshToken(hash: String) async throws {
         try await database.sql.raw("UPDATE cognito_refresh_tokens SET revoked = 1 WHERE token_hash = \(bind: hash)").run()
     }
