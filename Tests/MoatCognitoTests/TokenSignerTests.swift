@@ -1,7 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
-import MoatCognito
+@testable import MoatCognito
 import MoatCore
 import Testing
 
@@ -184,5 +184,16 @@ import Testing
             (try pyjwt(token, keys: [Self.key], audience: "another-client")["error"] as? String)?.hasPrefix("InvalidAudienceError") == true)
         let expired = try TokenSigner.sign(claims: Self.claims(now: 1_000_000_000), with: Self.key)
         #expect((try pyjwt(expired, keys: [Self.key])["error"] as? String)?.hasPrefix("ExpiredSignatureError") == true)
+    }
+
+    /// OpenSSL signs, and its PKCS#1 v1.5 signature is byte for byte swift-crypto's: the two implementations agree.
+    @Test func openSSLSignsAsSwiftCryptoDoes() throws {
+        let key = Self.key
+        let signer = try #require(key.signer)
+        let message = Array("header.payload".utf8)
+        let fromOpenSSL = try #require(signer.sign(message))
+        let fromSwiftCrypto = try key.privateKey.signature(for: message, padding: .insecurePKCS1v1_5)
+        #expect(fromOpenSSL == Array(fromSwiftCrypto.rawRepresentation))
+        #expect(OpenSSLRSASigner(privateKeyDER: [0x30, 0x03, 0x02, 0x01, 0x00]) == nil)
     }
 }

@@ -16,7 +16,9 @@ package enum TokenSigner {
         var payload = ""
         JSONWriter.write(claims, into: &payload)
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(payload.utf8))
-        let signature = try key.privateKey.signature(for: Array(signingInput.utf8), padding: .insecurePKCS1v1_5)
+        let message = Array(signingInput.utf8)
+        if let signature = key.signer?.sign(message) { return signingInput + "." + Base64URL.encode(signature) }
+        let signature = try key.privateKey.signature(for: message, padding: .insecurePKCS1v1_5)
         return signingInput + "." + Base64URL.encode(signature.rawRepresentation)
     }
 

@@ -10,6 +10,8 @@ package import MoatCore
 /// load.
 package struct TokenSigningKey: Sendable {
     let privateKey: _RSA.Signing.PrivateKey
+    /// The same key in OpenSSL, which signs (nil only if OpenSSL could not read what swift-crypto wrote).
+    let signer: OpenSSLRSASigner?
 
     /// The key id in token headers and the JWKS: standard base64 of SHA-256 of the public key's
     /// SubjectPublicKeyInfo (44 characters, like Cognito's).
@@ -17,6 +19,7 @@ package struct TokenSigningKey: Sendable {
 
     private init(privateKey: _RSA.Signing.PrivateKey) {
         self.privateKey = privateKey
+        signer = OpenSSLRSASigner(privateKeyDER: Array(privateKey.derRepresentation))
         kid = Data(SHA256.hash(data: privateKey.publicKey.derRepresentation)).base64EncodedString()
     }
 

@@ -294,14 +294,14 @@ extension CognitoService {
         now: Date,
         secretChecked: Bool = false
     ) async throws -> AuthStep {
-        guard let record = try await store.refreshToken(hash: Self.tokenHash(token)), record.clientId == client.id, record.poolId == pool.id else {
+        guard let (record, holder) = try await store.refreshTokenAndUser(hash: Self.tokenHash(token)), record.clientId == client.id,
+            record.poolId == pool.id
+        else {
             throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Refresh Token")
         }
         guard !record.revoked else { throw ServiceError(Cognito.Errors.notAuthorized, "Refresh Token has been revoked") }
         guard record.expiresAt > now else { throw ServiceError(Cognito.Errors.notAuthorized, "Refresh Token has expired") }
-        guard let user = try await store.user(poolId: pool.id, usernameKey: record.usernameKey) else {
-            throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Refresh Token")
-        }
+        guard let user = holder else { throw ServiceError(Cognito.Errors.notAuthorized, "Invalid Refresh Token") }
         if !secretChecked {
             try checkSecretHash(secretHash, client: client, usernames: [user.username, user.sub] + (parameters["USERNAME"].map { [$0] } ?? []))
         }

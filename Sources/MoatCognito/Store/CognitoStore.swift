@@ -360,6 +360,33 @@ struct CognitoStore: Sendable {
         try await database.sql.raw("SELECT * FROM cognito_refresh_tokens WHERE token_hash = \(bind: hash)").first().map(Self.refreshToken)
     }
 
+    /// A refresh token with the user it belongs to (nil when the user is gone), in one query.
+    func refreshTokenAndUser(hash: String) async throws -> (token: RefreshTokenRecord, user: UserRecord?)? {
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT r.token_hash, r.origin_jti, r.client_id, r.auth_time, r.expires_at, r.revoked, r.pool_id AS token_pool,
+                    r.username_key AS token_user, u.*
+                FROM cognito_refresh_tokens r
+                LEFT JOIN cognito_users u ON u.pool_id = r.pool_id AND u.username_key = r.username_key
+                WHERE r.token_hash = \(bind: hash)
+                """
+            ).first()
+        else { return nil }
+        let token = RefreshTokenRecord(
+            tokenHash: try row.decode(column: "token_hash", as: String.self),
+            originJti: try row.decode(column: "origin_jti", as: String.self),
+            poolId: try row.decode(column: "token_pool", as: String.self),
+            clientId: try row.decode(column: "client_id", as: String.self),
+            usernameKey: try row.decode(column: "token_user", as: String.self),
+            authTime: StoredTime.date(try row.decode(column: "auth_time", as: Int64.self)),
+            expiresAt: StoredTime.date(try row.decode(column: "expires_at", as: Int64.self)),
+            revoked: try row.decode(column: "revoked", as: Int64.self) != 0
+        )
+        let hasUser = try row.decode(column: "sub", as: String?.self) != nil
+        return (token, hasUser ? try user(row) : nil)
+    }
+
     func refreshToken(originJti: String) async throws -> RefreshTokenRecord? {
         try await database.sql.raw("SELECT * FROM cognito_refresh_tokens WHERE origin_jti = \(bind: originJti)").first().map(Self.refreshToken)
     }
