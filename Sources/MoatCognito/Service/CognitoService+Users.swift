@@ -431,10 +431,10 @@ extension CognitoService {
         context: OperationContext
     ) async throws {
         let template = pool.settings.adminCreateUserConfig?.inviteMessageTemplate
-        let displayName = user.attributes["email"].flatMap { _ in pool.settings.usernameAttributes?.isEmpty == false ? user.attributes["email"] : nil }
-            ?? user.username
+        // In pools that sign in with email or phone, the name the user signs in with is that attribute, not the sub.
+        let signInName = pool.settings.usernameAttributes?.lazy.compactMap { user.attributes[$0.rawValue] }.first ?? user.username
         func fill(_ text: String) -> String {
-            text.replacingOccurrences(of: "{username}", with: displayName).replacingOccurrences(of: "{####}", with: temporaryPassword)
+            text.replacingOccurrences(of: "{username}", with: signInName).replacingOccurrences(of: "{####}", with: temporaryPassword)
         }
         for medium in mediums ?? [.sms] {
             if medium == .email, let email = user.attributes["email"] {
