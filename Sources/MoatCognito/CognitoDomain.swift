@@ -121,6 +121,8 @@ public struct CognitoDomain: Sendable {
         service.pools.removeAll()
         service.clients.removeAll()
         service.verifiedTokens.removeAll()
+        service.tokenHolders.removeAll()
+        service.poolsWithGroups.removeAll()
     }
 }
 

@@ -80,3 +80,51 @@ final class VerifiedTokenCache: Sendable {
     func remove(poolId: String) { entries.withLock { $0 = $0.filter { $0.value.poolId != poolId } } }
     func removeAll() { entries.withLock { $0.removeAll() } }
 }
+
+/// How many changes this node made to users and their sign-ins: a cached answer taken before a change is not used
+/// after it.
+final class ChangeCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var value: Int { count.load(ordering: .acquiring) }
+    func bump() { count.add(1, ordering: .releasing) }
+}
+
+/// GetUser's answer to "whose token is this, and is its sign-in live", kept for a second at most and dropped by any
+/// change this node makes to users or sign-ins (``ChangeCounter``). On a PostgreSQL scale-out, a revocation made on
+/// another node reaches this node's GetUser within the second; every other token-authenticated call reads the
+/// database.
+final class TokenHolderCache: Sendable {
+    private struct Entry {
+        var user: UserRecord
+        var live: Bool
+        var generation: Int
+        var loadedAt: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    let lifetime: Duration
+    let capacity: Int
+
+    init(lifetime: Duration = .seconds(1), capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func get(originJti: String, sub: String, generation: Int) -> (user: UserRecord, live: Bool)? {
+        let now = ContinuousClock.now
+        guard let entry = entries.withLock({ $0[originJti + "/" + sub] }), entry.generation == generation,
+            now - entry.loadedAt < lifetime
+        else { return nil }
+        return (entry.user, entry.live)
+    }
+
+    func put(originJti: String, sub: String, user: UserRecord, live: Bool, generation: Int) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll() }
+            entries[originJti + "/" + sub] = Entry(user: user, live: live, generation: generation, loadedAt: .now)
+        }
+    }
+
+    func removeAll() { entries.withLock { $0.removeAll() } }
+}

@@ -11,6 +11,7 @@ extension CognitoService {
         guard try await store.insertGroup(group) else {
             throw ServiceError(Cognito.Errors.groupExists, "A group with the name \(input.groupName) already exists.")
         }
+        poolsWithGroups.remove(pool.id)
         return Cognito.CreateGroupResponse(group: describe(group))
     }
 
@@ -34,6 +35,7 @@ extension CognitoService {
     func deleteGroup(_ input: Cognito.DeleteGroupRequest, context: OperationContext) async throws {
         let pool = try await pool(input.userPoolId)
         guard try await store.deleteGroup(poolId: pool.id, name: input.groupName) else { throw Self.groupNotFound }
+        poolsWithGroups.remove(pool.id)
     }
 
     func listGroups(_ input: Cognito.ListGroupsRequest, context: OperationContext) async throws -> Cognito.ListGroupsResponse {

@@ -48,7 +48,8 @@ extension CognitoService {
         let authTime = Int64(signIn.authTime.timeIntervalSince1970)
         let readable = client.settings.readAttributes.flatMap { $0.isEmpty ? nil : Set($0) }
 
-        let groups = try await store.groups(poolId: pool.id, usernameKey: user.usernameKey)
+        let hasGroups = try await poolsWithGroups.value(pool.id) { try await store.hasGroups(poolId: pool.id) } ?? true
+        let groups = hasGroups ? try await store.groups(poolId: pool.id, usernameKey: user.usernameKey) : []
         var idClaims: [(String, JSONValue)] = [("sub", .string(user.sub))]
         if !groups.isEmpty {
             idClaims.append(("cognito:groups", .array(groups.map { .string($0.name) })))
@@ -134,8 +135,11 @@ extension CognitoService {
     // MARK: access tokens
 
     /// The user an access token belongs to, after checking its signature, issuer, use, expiry and revocation.
+    /// - Parameters:
+    ///   - cached: whether the user and the sign-in's liveness may come from ``TokenHolderCache`` (GetUser, which
+    ///     changes nothing); the calls that change the user read them from the database.
     /// - Throws: NotAuthorizedException in Cognito's words for a token that is not valid now.
-    func authenticate(accessToken: String, now: Date) async throws -> (pool: PoolRecord, user: UserRecord, clientId: String) {
+    func authenticate(accessToken: String, now: Date, cached: Bool = false) async throws -> (pool: PoolRecord, user: UserRecord, clientId: String) {
         let invalid = ServiceError(Cognito.Errors.notAuthorized, "Invalid Access Token")
         let verified: VerifiedTokenCache.Verified
         if let cached = verifiedTokens.get(accessToken) {
@@ -162,10 +166,19 @@ extension CognitoService {
             throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has expired")
         }
         guard let pool = try await cachedPool(verified.poolId) else { throw invalid }
-        // One query: the user and whether the sign-in the token came from is still live.
-        guard let (user, live) = try await store.tokenHolder(poolId: pool.id, sub: sub, originJti: originJti) else {
-            throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has been revoked")
+        // One query (or none, for GetUser within a second of the last): the user and whether the token's sign-in is live.
+        let generation = store.changes.value
+        let holder: (user: UserRecord, live: Bool)
+        if cached, let hit = tokenHolders.get(originJti: originJti, sub: sub, generation: generation) {
+            holder = hit
+        } else {
+            guard let found = try await store.tokenHolder(poolId: pool.id, sub: sub, originJti: originJti) else {
+                throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has been revoked")
+            }
+            tokenHolders.put(originJti: originJti, sub: sub, user: found.user, live: found.live, generation: generation)
+            holder = found
         }
+        let (user, live) = holder
         guard live else { throw ServiceError(Cognito.Errors.notAuthorized, "Access Token has been revoked") }
         guard user.enabled else { throw ServiceError(Cognito.Errors.notAuthorized, "User is disabled.") }
         return (pool, user, clientId)
@@ -174,7 +187,7 @@ extension CognitoService {
     // MARK: token operations
 
     func getUser(_ input: Cognito.GetUserRequest, context: OperationContext) async throws -> Cognito.GetUserResponse {
-        let (_, user, clientId) = try await authenticate(accessToken: input.accessToken, now: context.now)
+        let (_, user, clientId) = try await authenticate(accessToken: input.accessToken, now: context.now, cached: true)
         let readable = try await cachedClient(clientId)?.settings.readAttributes.flatMap { $0.isEmpty ? nil : Set($0 + ["sub"]) }
         return Cognito.GetUserResponse(username: user.username, userAttributes: attributeList(user, readable: readable))
     }

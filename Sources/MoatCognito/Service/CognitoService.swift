@@ -23,6 +23,9 @@ struct CognitoService: CognitoOperations {
     let pools = RecordCache<PoolRecord>(lifetime: .seconds(1))
     let clients = RecordCache<ClientRecord>(lifetime: .seconds(1))
     let verifiedTokens = VerifiedTokenCache()
+    let tokenHolders = TokenHolderCache()
+    /// Whether each pool has groups, for token issue; a group made on another node shows within a second.
+    let poolsWithGroups = RecordCache<Bool>(lifetime: .seconds(1))
 
     static let defaultPasswordPolicy = Cognito.PasswordPolicyType(
         minimumLength: 8, requireUppercase: true, requireLowercase: true, requireNumbers: true, requireSymbols: true,

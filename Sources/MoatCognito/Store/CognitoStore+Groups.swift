@@ -82,6 +82,11 @@ extension CognitoStore {
         }
     }
 
+    /// Whether the pool has any group (most have none, and then tokens need no group lookup).
+    func hasGroups(poolId: String) async throws -> Bool {
+        try await database.sql.raw("SELECT name FROM cognito_groups WHERE pool_id = \(bind: poolId) LIMIT 1").first() != nil
+    }
+
     func group(poolId: String, name: String) async throws -> GroupRecord? {
         try await database.sql.raw("SELECT * FROM cognito_groups WHERE pool_id = \(bind: poolId) AND name = \(bind: name)").first().map(Self.group)
     }

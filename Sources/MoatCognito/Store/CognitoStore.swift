@@ -12,6 +12,8 @@ import SQLKit
 struct CognitoStore: Sendable {
     let database: Database
     let secretBox: SecretBox
+    /// Bumped by every change to a user or a sign-in, so that cached token checks see it (``TokenHolderCache``).
+    let changes = ChangeCounter()
 
     static let migrations: [Migration] = [
         Migration(
@@ -145,7 +147,8 @@ struct CognitoStore: Sendable {
 
     /// Removes a pool and everything in it. False when it did not exist.
     func deletePool(id: String) async throws -> Bool {
-        try await database.transaction { db in
+        defer { changes.bump() }
+        return try await database.transaction { db in
             let rows = try await db.raw("DELETE FROM cognito_pools WHERE id = \(bind: id) RETURNING id").all()
             guard !rows.isEmpty else { return false }
             for table in [
@@ -206,7 +209,8 @@ struct CognitoStore: Sendable {
 
     /// Removes a client and the refresh tokens issued to it.
     func deleteClient(id: String, poolId: String) async throws -> Bool {
-        try await database.transaction { db in
+        defer { changes.bump() }
+        return try await database.transaction { db in
             let rows = try await db.raw("DELETE FROM cognito_clients WHERE id = \(bind: id) AND pool_id = \(bind: poolId) RETURNING id").all()
             guard !rows.isEmpty else { return false }
             try await db.raw("DELETE FROM cognito_refresh_tokens WHERE client_id = \(bind: id)").run()
@@ -278,6 +282,7 @@ struct CognitoStore: Sendable {
     /// Writes every mutable column of a user. False when the user is gone.
     /// - Throws: ``UserConflict/alias`` when a new alias is taken by another user.
     func updateUser(_ user: UserRecord) async throws -> Bool {
+        defer { changes.bump() }
         let srp = try sealedSRP(user)
         do {
             let rows = try await database.sql.raw(
@@ -331,7 +336,8 @@ struct CognitoStore: Sendable {
 
     /// Removes a user with its refresh tokens and challenges. False when the user did not exist.
     func deleteUser(poolId: String, usernameKey: String) async throws -> Bool {
-        try await database.transaction { db in
+        defer { changes.bump() }
+        return try await database.transaction { db in
             let rows = try await db.raw(
                 "DELETE FROM cognito_users WHERE pool_id = \(bind: poolId) AND username_key = \(bind: usernameKey) RETURNING sub"
             ).all()
@@ -408,11 +414,13 @@ struct CognitoStore: Sendable {
     }
 
     func revokeRefreshToken(hash: String) async throws {
+        defer { changes.bump() }
         try await database.sql.raw("UPDATE cognito_refresh_tokens SET revoked = 1 WHERE token_hash = \(bind: hash)").run()
     }
 
     /// Revokes every refresh token of a user, and so every token issued from them (GlobalSignOut).
     func revokeRefreshTokens(poolId: String, usernameKey: String) async throws {
+        defer { changes.bump() }
         try await database.sql.raw(
             "UPDATE cognito_refresh_tokens SET revoked = 1 WHERE pool_id = \(bind: poolId) AND username_key = \(bind: usernameKey)"
         ).run()
@@ -466,7 +474,8 @@ struct CognitoStore: Sendable {
     }
 
     func deleteAll() async throws {
-        try await database.transaction { db in
+        defer { changes.bump() }
+        return try await database.transaction { db in
             for table in [
                 "cognito_pools", "cognito_clients", "cognito_users", "cognito_refresh_tokens", "cognito_challenges", "cognito_groups",
                 "cognito_group_members", "cognito_codes",
