@@ -524,7 +524,12 @@ def test_expired_access_tokens_are_refused(start_moat: Any, tmp_path: Path) -> N
     time.sleep(2.1)
     with aws_error("NotAuthorizedException", 400, "Access Token has expired"):
         idp.get_user(AccessToken=tokens["AccessToken"])
-    # The refresh token outlives it and gets a new one.
+    # The refresh token outlives it and gets a new one, valid as long as the client now says (an hour: a token of
+    # one second issued late in a second could expire before the next call on a busy machine).
+    idp.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        AccessTokenValidity=1, TokenValidityUnits={"AccessToken": "hours"},
+    )
     fresh = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
     assert idp.get_user(AccessToken=fresh["AuthenticationResult"]["AccessToken"])["Username"] == "tina"
     # Nothing secret reached the log: neither the password nor any token.
