@@ -30,7 +30,6 @@ extension CognitoService {
             status: .unconfirmed, enabled: true, attributes: values, passwordHash: credentials.hash, srp: credentials.srp,
             passwordSetAt: context.now, createdAt: context.now, updatedAt: context.now, failedAttempts: 0, lockedUntil: nil
         )
-        user.aliases = aliases(of: user, pool: pool)
         do {
             try await insert(user, pool: pool, forceAliasCreation: false)
         } catch let error as ServiceError where error.code == Cognito.Errors.usernameExists.code && username != nil {
@@ -55,8 +54,7 @@ extension CognitoService {
         user.status = .confirmed
         if let attribute = verificationAttribute(of: user, pool: pool) { user.attributes[attribute + "_verified"] = "true" }
         user.updatedAt = context.now
-        user.aliases = aliases(of: user, pool: pool)
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.ConfirmSignUpResponse()
     }
 
@@ -113,7 +111,7 @@ extension CognitoService {
         try await redeemCode(input.confirmationCode, .passwordReset, user: user, pool: pool, now: context.now)
         try await setPassword(input.password, of: &user, pool: pool, now: context.now)
         if user.status == .resetRequired || user.status == .forceChangePassword { user.status = .confirmed }
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.ConfirmForgotPasswordResponse()
     }
 
@@ -130,7 +128,7 @@ extension CognitoService {
         _ = try await sendCode(.passwordReset, to: user, via: attribute, pool: pool, now: context.now)
         user.status = .resetRequired
         user.updatedAt = context.now
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.AdminResetUserPasswordResponse()
     }
 
@@ -143,7 +141,7 @@ extension CognitoService {
         }
         var verified = try await verifyPassword(previous, username: user.username, client: client, pool: pool, now: context.now)
         try await setPassword(input.proposedPassword, of: &verified, pool: pool, now: context.now)
-        try await save(verified)
+        try await save(verified, pool: pool)
         return Cognito.ChangePasswordResponse()
     }
 
@@ -189,8 +187,7 @@ extension CognitoService {
         var updated = user
         try removeAttributes(input.userAttributeNames, from: &updated, pool: pool)
         updated.updatedAt = context.now
-        updated.aliases = aliases(of: updated, pool: pool)
-        try await save(updated)
+        try await save(updated, pool: pool)
         return Cognito.DeleteUserAttributesResponse()
     }
 
@@ -216,8 +213,7 @@ extension CognitoService {
         var updated = user
         updated.attributes[input.attributeName + "_verified"] = "true"
         updated.updatedAt = context.now
-        updated.aliases = aliases(of: updated, pool: pool)
-        try await save(updated)
+        try await save(updated, pool: pool)
         return Cognito.VerifyUserAttributeResponse()
     }
 

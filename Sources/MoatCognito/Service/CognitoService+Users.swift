@@ -26,7 +26,6 @@ extension CognitoService {
             passwordHash: credentials.hash, srp: credentials.srp, passwordSetAt: context.now,
             createdAt: context.now, updatedAt: context.now, failedAttempts: 0, lockedUntil: nil
         )
-        user.aliases = aliases(of: user, pool: pool)
         try await insert(user, pool: pool, forceAliasCreation: input.forceAliasCreation == true)
         if input.messageAction != .suppress {
             try await sendInvitation(to: user, temporaryPassword: temporary, pool: pool, mediums: input.desiredDeliveryMediums, context: context)
@@ -51,7 +50,7 @@ extension CognitoService {
         user.srp = credentials.srp
         user.passwordSetAt = context.now
         user.updatedAt = context.now
-        try await save(user)
+        try await save(user, pool: pool)
         try await sendInvitation(to: user, temporaryPassword: temporary, pool: pool, mediums: input.desiredDeliveryMediums, context: context)
         return Cognito.AdminCreateUserResponse(user: describe(user, pool: pool))
     }
@@ -90,7 +89,7 @@ extension CognitoService {
         user.status = input.permanent == true ? .confirmed : .forceChangePassword
         user.failedAttempts = 0
         user.lockedUntil = nil
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.AdminSetUserPasswordResponse()
     }
 
@@ -105,7 +104,7 @@ extension CognitoService {
         }
         user.status = .confirmed
         user.updatedAt = context.now
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.AdminConfirmSignUpResponse()
     }
 
@@ -114,7 +113,7 @@ extension CognitoService {
         var user = try await existingUser(input.username, pool: pool)
         user.enabled = false
         user.updatedAt = context.now
-        try await save(user)
+        try await save(user, pool: pool)
         // A disabled user's tokens stop working at once, as on AWS.
         try await store.revokeRefreshTokens(poolId: pool.id, usernameKey: user.usernameKey)
         return Cognito.AdminDisableUserResponse()
@@ -125,7 +124,7 @@ extension CognitoService {
         var user = try await existingUser(input.username, pool: pool)
         user.enabled = true
         user.updatedAt = context.now
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.AdminEnableUserResponse()
     }
 
@@ -148,8 +147,7 @@ extension CognitoService {
         var user = try await existingUser(input.username, pool: pool)
         try removeAttributes(input.userAttributeNames, from: &user, pool: pool)
         user.updatedAt = context.now
-        user.aliases = aliases(of: user, pool: pool)
-        try await save(user)
+        try await save(user, pool: pool)
         return Cognito.AdminDeleteUserAttributesResponse()
     }
 
@@ -286,6 +284,8 @@ extension CognitoService {
     /// Inserts a new user, or explains which name is taken. With `forceAliasCreation`, a verified email or phone
     /// alias moves from its current owner to the new user, as AdminCreateUser's ForceAliasCreation does.
     func insert(_ user: UserRecord, pool: PoolRecord, forceAliasCreation: Bool) async throws {
+        var user = user
+        user.aliases = aliases(of: user, pool: pool)
         do {
             try await store.insertUser(user)
         } catch CognitoStore.UserConflict.username {
@@ -309,29 +309,25 @@ extension CognitoService {
         pool.settings.usernameAttributes?.first == .phoneNumber ? "phone_number" : "email"
     }
 
-    /// Takes the aliases `user` wants away from the users who hold them now.
+    /// Takes the aliases `user` wants away from the users who hold them now: their email or phone is no longer
+    /// verified, so it is no longer an alias of theirs (``save(_:pool:)`` derives the aliases).
     private func releaseAliases(of user: UserRecord, pool: PoolRecord) async throws {
-        let wanted: [(CognitoStore.AliasColumn, String?)] = [(.email, user.aliases.email), (.phoneNumber, user.aliases.phoneNumber)]
-        for case let (column, key?) in wanted {
+        let wanted: [(CognitoStore.AliasColumn, String?, verifiedFlag: String)] = [
+            (.email, user.aliases.email, "email_verified"), (.phoneNumber, user.aliases.phoneNumber, "phone_number_verified"),
+        ]
+        for case let (column, key?, flag) in wanted {
             guard var holder = try await store.user(poolId: pool.id, alias: column, key: key), holder.usernameKey != user.usernameKey else {
                 continue
             }
-            switch column {
-            case .email:
-                holder.aliases.email = nil
-                holder.attributes["email_verified"] = "false"
-            case .phoneNumber:
-                holder.aliases.phoneNumber = nil
-                holder.attributes["phone_number_verified"] = "false"
-            case .preferredUsername:
-                holder.aliases.preferredUsername = nil
-            }
-            try await save(holder)
+            holder.attributes[flag] = "false"
+            try await save(holder, pool: pool)
         }
     }
 
-    /// Writes a changed user; the user must still exist.
-    func save(_ user: UserRecord) async throws {
+    /// Writes a changed user, with the sign-in aliases its attributes now give it; the user must still exist.
+    func save(_ user: UserRecord, pool: PoolRecord) async throws {
+        var user = user
+        user.aliases = aliases(of: user, pool: pool)
         do {
             guard try await store.updateUser(user) else { throw Self.userNotFound }
         } catch CognitoStore.UserConflict.alias {
@@ -362,8 +358,7 @@ extension CognitoService {
             throw ServiceError(Cognito.Errors.invalidParameter, "Attributes did not conform to the schema: \(first): The attribute is required")
         }
         user.updatedAt = now
-        user.aliases = aliases(of: user, pool: pool)
-        try await save(user)
+        try await save(user, pool: pool)
     }
 
     /// Removes attributes by name, refusing required, immutable and unknown ones as Cognito does.
