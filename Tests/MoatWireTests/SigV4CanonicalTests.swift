@@ -50,10 +50,10 @@ import Testing
     }
 
     @Test func constantTimeComparison() {
-        #expect(SigV4Signing.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
-        #expect(!SigV4Signing.constantTimeEquals(Array("abc".utf8), Array("abd".utf8)))
-        #expect(!SigV4Signing.constantTimeEquals(Array("abc".utf8), Array("abcd".utf8)))
-        #expect(SigV4Signing.constantTimeEquals([UInt8](), [UInt8]()))
+        #expect(ConstantTime.equals(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!ConstantTime.equals(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!ConstantTime.equals(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(ConstantTime.equals([UInt8](), [UInt8]()))
     }
 
     /// The signing key of AWS's documented example (IAM User Guide, "Examples of how to derive a signing key").

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import MoatCore
 package import NIOPosix
 
 /// Slow, salted password hashes for the passwords Moat checks itself (USER_PASSWORD_AUTH, ChangePassword's
@@ -214,16 +215,5 @@ enum PHCBase64 {
         guard let data = Data(base64Encoded: padded) else { return nil }
         let bytes = Array(data)
         return encode(bytes) == text ? bytes : nil
-    }
-}
-
-/// Comparison whose running time depends only on the lengths.
-enum ConstantTime {
-    /// Whether `a` and `b` are equal, looking at every byte whatever the first difference.
-    static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

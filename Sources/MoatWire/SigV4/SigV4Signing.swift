@@ -40,14 +40,6 @@ enum SigV4Signing {
         Hex.lowercase(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
     }
 
-    /// Compares two byte strings in time that depends only on their lengths.
-    static func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for (left, right) in zip(lhs, rhs) { difference |= left ^ right }
-        return difference == 0
-    }
-
     static func bytes(of key: SymmetricKey) -> [UInt8] {
         key.withUnsafeBytes { Array($0) }
     }

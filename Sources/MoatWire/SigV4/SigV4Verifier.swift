@@ -73,7 +73,7 @@ public struct SigV4Verifier: Sendable {
                 canonicalRequest: canonicalRequest
             )
             let expected = SigV4Signing.signature(stringToSign: stringToSign, key: key)
-            if SigV4Signing.constantTimeEquals(expected.utf8, signed.signature.utf8) {
+            if ConstantTime.equals(expected.utf8, signed.signature.utf8) {
                 matched = candidate
                 break
             }
@@ -259,7 +259,7 @@ public struct SigV4Verifier: Sendable {
         case (.some, nil):
             throw SigV4Failure(.missingSecurityToken, SigV4Failure.invalidTokenMessage)
         case (.some(let expected), .some(let given)):
-            guard SigV4Signing.constantTimeEquals(expected.utf8, given.utf8) else {
+            guard ConstantTime.equals(expected.utf8, given.utf8) else {
                 throw SigV4Failure(.invalidSecurityToken, SigV4Failure.invalidTokenMessage)
             }
         }
