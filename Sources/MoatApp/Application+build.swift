@@ -92,7 +92,7 @@ public func buildApplication(
     let idle = configuration.idleTimeout.components
     return Application(
         responder: responder,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+        server: .pinnedHTTP1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
         services: [
             DatabaseService(database: core.database),

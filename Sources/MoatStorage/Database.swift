@@ -190,22 +190,6 @@ public final class Database: Sendable {
         guard !wasClosed else { return }
         await self.backend.close(logger: self.logger)
     }
-
-    /// Leases a connection for one statement, using the current transaction's connection when there is one.
-    func withConnection<R>(_ body: (any SQLDatabase) async throws -> R) async throws -> R {
-        if let scope = TransactionScope.active(in: self) {
-            return try await body(scope.connection)
-        }
-        let lease = try await self.backend.lease(logger: self.logger).get()
-        do {
-            let result = try await body(lease.connection)
-            lease.release()
-            return result
-        } catch {
-            lease.release()
-            throw error
-        }
-    }
 }
 
 /// The transaction the current task runs in, so that ``Database/sql`` and nested ``Database/transaction(_:)`` calls
@@ -252,8 +236,10 @@ struct DatabaseSQL: SQLDatabase {
         }
     }
 
+    /// Through the future above, so that the connection is given back the moment the statement completes, not once
+    /// the calling task is scheduled again (SQLite has one connection: a busy caller would hold up every other).
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await self.database.withConnection { try await $0.execute(sql: query, onRow) }
+        try await self.execute(sql: query, onRow).get()
     }
 
     // `withSession` keeps SQLKit's default (the closure gets this handle): holding the SQLite connection for a whole

@@ -6,6 +6,10 @@ import SQLKit
 import SQLiteKit
 
 /// SQLite through one connection that every query and transaction takes in turn (see ``Database``).
+///
+/// Connections use threads of their own (``SQLiteThreads``): on NIO's shared threads, a statement would wait behind
+/// password hashes on the blocking pool, and handing the connection on would wait behind whatever request work its
+/// event loop runs; every other request waits on the connection meanwhile.
 final class SQLiteBackend: DatabaseBackend {
     /// How long a connection waits for a lock held by another process (`moat migrate` next to `moat serve`).
     static let busyTimeoutMilliseconds = 5_000
@@ -40,9 +44,9 @@ final class SQLiteBackend: DatabaseBackend {
         do {
             connection = try await SQLiteConnection.open(
                 storage: storage,
-                threadPool: .singleton,
+                threadPool: SQLiteThreads.statements,
                 logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton.any()
+                on: SQLiteThreads.eventLoop
             )
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database \(path ?? ":memory:")", cause: error)
@@ -112,4 +116,19 @@ final class SQLiteBackend: DatabaseBackend {
     func closeFromDeinit() {
         _ = self.connection.close()
     }
+}
+
+/// The threads SQLite connections use, for the life of the process (as NIO's singletons are): a blocking pool that
+/// runs their statements, and an event loop that completes their futures and hands each connection on. Two statement
+/// threads, so that a statement waiting on another process's lock (`moat migrate` next to `moat serve`) does not stop
+/// the rest.
+enum SQLiteThreads {
+    static let statements: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
+    private static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static var eventLoop: any EventLoop { group.next() }
 }

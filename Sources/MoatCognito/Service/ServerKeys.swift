@@ -34,8 +34,8 @@ struct ServerKeys: Sendable {
     }
 }
 
-/// Runs CPU-bound work (password hashing, SRP, RSA) on NIO's blocking thread pool, off the event loops and off the
-/// cooperative pool that every request's task runs on.
+/// Runs long CPU-bound work (password hashing, SRP, RSA key generation) on NIO's blocking thread pool, off the event
+/// loop that every request's task runs on.
 enum OffLoop {
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)

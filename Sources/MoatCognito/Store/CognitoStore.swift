@@ -533,7 +533,7 @@ struct CognitoStore: Sendable {
             sub: sub,
             status: UserStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .confirmed,
             enabled: try row.decode(column: "enabled", as: Int64.self) != 0,
-            attributes: try Self.decode([String: String].self, try row.decode(column: "attributes", as: String.self)),
+            attributes: try Self.attributes(try row.decode(column: "attributes", as: String.self)),
             passwordHash: try row.decode(column: "password_hash", as: String?.self),
             srp: srp,
             passwordSetAt: try row.decode(column: "password_set_at", as: Int64?.self).map(StoredTime.date),
@@ -568,6 +568,21 @@ struct CognitoStore: Sendable {
         encoder.dateEncodingStrategy = .millisecondsSince1970
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
+
+    /// A user's stored attributes: a flat JSON object of strings, read on every sign-in and token call, so parsed
+    /// directly rather than through `JSONDecoder`.
+    static func attributes(_ text: String) throws -> [String: String] {
+        guard case .object(let members) = try JSONParser.parse(Array(text.utf8)) else { throw StoredAttributesError() }
+        var attributes: [String: String] = [:]
+        attributes.reserveCapacity(members.count)
+        for (name, value) in members {
+            guard case .string(let text) = value else { throw StoredAttributesError() }
+            attributes[name] = text
+        }
+        return attributes
+    }
+
+    struct StoredAttributesError: Error {}
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()

@@ -176,39 +176,40 @@ package struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
+    /// A string's text, with runs between escapes validated and appended whole (most strings have no escape at all).
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var runStart = index
-        func flushRun(_ end: Int) throws(JSONParseError) {
+        func appendRun(_ end: Int) throws(JSONParseError) {
             guard runStart < end else { return }
-            guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else { throw failure("Invalid UTF-8") }
-            scalars.append(contentsOf: text.unicodeScalars)
+            guard let run = String(validating: bytes[runStart..<end], as: UTF8.self) else { throw failure("Invalid UTF-8") }
+            text += run
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(index)
+                try appendRun(index)
                 index += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw failure("Control character in string") }
             if byte == UInt8(ascii: "\\") {
-                try flushRun(index)
+                try appendRun(index)
                 index += 1
                 guard index < bytes.count else { break }
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
+                case UInt8(ascii: "\""): text += "\""
+                case UInt8(ascii: "\\"): text += "\\"
+                case UInt8(ascii: "/"): text += "/"
+                case UInt8(ascii: "b"): text += "\u{08}"
+                case UInt8(ascii: "f"): text += "\u{0C}"
+                case UInt8(ascii: "n"): text += "\n"
+                case UInt8(ascii: "r"): text += "\r"
+                case UInt8(ascii: "t"): text += "\t"
+                case UInt8(ascii: "u"): text.unicodeScalars.append(try parseUnicodeEscape())
                 default: throw failure("Invalid escape")
                 }
                 runStart = index
@@ -257,27 +258,40 @@ package struct JSONParser {
 
 /// Writes JSON text.
 package enum JSONWriter {
+    /// Appends `text` as a JSON string. Runs that need no escape are appended whole. Every byte that needs one is
+    /// ASCII, so the runs end on scalar boundaries; they are cut through the scalar view, because slicing the string
+    /// itself would round to character boundaries and re-take an escaped quote that a combining mark follows.
     package static func quote(_ text: String, into out: inout String) {
         out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        let bytes = text.utf8
+        var runStart = bytes.startIndex
+        var index = runStart
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out += Substring(text.unicodeScalars[runStart..<index])
+                out += escapeSequence(byte)
+                runStart = bytes.index(after: index)
             }
+            bytes.formIndex(after: &index)
         }
+        out += Substring(text.unicodeScalars[runStart..<bytes.endIndex])
         out += "\""
+    }
+
+    private static func escapeSequence(_ byte: UInt8) -> String {
+        switch byte {
+        case UInt8(ascii: "\""): return "\\\""
+        case UInt8(ascii: "\\"): return "\\\\"
+        case UInt8(ascii: "\n"): return "\\n"
+        case UInt8(ascii: "\r"): return "\\r"
+        case UInt8(ascii: "\t"): return "\\t"
+        case 0x08: return "\\b"
+        case 0x0C: return "\\f"
+        default:
+            let hex = String(byte, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
     }
 
     package static func write(_ value: JSONValue, into out: inout String) {

@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import MoatCore
+import NIOPosix
 
 /// Lambda's size limits (AWS Lambda quotas), configurable so that tests need not upload 50 MB.
 public struct LambdaLimits: Sendable {
@@ -35,16 +36,19 @@ struct CodeCache: Sendable {
     let root: URL
 
     /// Checks `zip` as Lambda does and unpacks it; returns its `CodeSha256` (base64 of the SHA-256 of the bytes).
-    func prepare(_ zip: [UInt8], limits: LambdaLimits, operation: String) throws -> String {
+    /// Hashing and unpacking up to 250 MB run on NIO's blocking pool, not on the event loop the request came in on.
+    func prepare(_ zip: [UInt8], limits: LambdaLimits, operation: String) async throws -> String {
         guard zip.count <= limits.maximumZipSize else {
             throw ServiceError.lambda(
                 LambdaDomain.requestEntityTooLarge,
                 "Request must be smaller than \(limits.packageRequestSize) bytes for the \(operation) operation"
             )
         }
-        let sha256 = Self.digest(zip)
-        _ = try unpack(zip, sha256: sha256, limits: limits)
-        return sha256
+        return try await NIOThreadPool.singleton.runIfActive {
+            let sha256 = Self.digest(zip)
+            _ = try unpack(zip, sha256: sha256, limits: limits)
+            return sha256
+        }
     }
 
     /// The directory holding the package with this digest, unpacked from `load()` when this node has not yet.
@@ -52,7 +56,7 @@ struct CodeCache: Sendable {
         let directory = path(for: sha256)
         if FileManager.default.fileExists(atPath: directory.path) { return directory }
         guard let zip = try await load() else { return nil }
-        return try unpack(zip, sha256: sha256, limits: limits)
+        return try await NIOThreadPool.singleton.runIfActive { try unpack(zip, sha256: sha256, limits: limits) }
     }
 
     private func unpack(_ zip: [UInt8], sha256: String, limits: LambdaLimits) throws -> URL {

@@ -6,7 +6,7 @@ extension LambdaService {
         guard let zip = input.zipFile.map(Array.init) else {
             throw ServiceError.lambdaInvalidParameter("Moat takes function code as ZipFile only; S3 locations and images are not supported.")
         }
-        let sha256 = try code.prepare(zip, limits: limits, operation: "UpdateFunctionCode")
+        let sha256 = try await code.prepare(zip, limits: limits, operation: "UpdateFunctionCode")
         if input.dryRun == true {
             var record = try await existing(input.functionName, qualifier: nil, context: context)
             try Self.checkRevision(input.revisionId, of: record)

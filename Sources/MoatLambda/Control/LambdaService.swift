@@ -54,7 +54,7 @@ struct LambdaService: LambdaOperations {
         guard try await roles.lambdaCanAssume(roleArn: input.role) else {
             throw ServiceError.lambdaInvalidParameter("The role defined for the function cannot be assumed by Lambda.")
         }
-        let sha256 = try code.prepare(zip, limits: limits, operation: "CreateFunction")
+        let sha256 = try await code.prepare(zip, limits: limits, operation: "CreateFunction")
 
         let record = FunctionRecord(
             name: name.name,
