@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "MoatApp",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs", "MoatCognito",
+                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs", "MoatCognito", "MoatAPIGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -132,6 +132,15 @@ let package = Package(
         ),
         .target(
             name: "MoatLogs",
+            dependencies: [
+                "MoatCore", "MoatStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MoatAPIGateway",
             dependencies: [
                 "MoatCore", "MoatStorage",
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -242,6 +251,14 @@ let package = Package(
             name: "MoatLogsTests",
             dependencies: [
                 "MoatLogs", "MoatCore", "MoatStorage", "MoatTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MoatAPIGatewayTests",
+            dependencies: [
+                "MoatAPIGateway", "MoatCore", "MoatStorage", "MoatTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

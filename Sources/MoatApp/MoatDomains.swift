@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MoatAPIGateway
 import MoatCognito
 import MoatCore
 import MoatIAM
@@ -15,6 +16,7 @@ struct MoatDomains: Sendable {
     let lambda: LambdaDomain
     let logs: LogsDomain
     let cognito: CognitoDomain
+    let apiGateway: APIGatewayDomain
     let functionLogs: FunctionLogBuffer
     let executor: FunctionExecutor
     /// Where Moat installs the python functions' boto3 itself, when no `--lambda-python-sdk` was given.
@@ -22,6 +24,7 @@ struct MoatDomains: Sendable {
 
     /// Every module's migrations, in dependency order.
     static let migrations: [Migration] = IAMDomain.migrations + LambdaDomain.migrations + LogsDomain.migrations + CognitoDomain.migrations
+        + APIGatewayDomain.migrations
 
     static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> MoatDomains {
         let database = try await openDatabase(configuration, logger: logger)
@@ -83,6 +86,7 @@ struct MoatDomains: Sendable {
                 lambda: lambda,
                 logs: logs,
                 cognito: cognito,
+                apiGateway: APIGatewayDomain(database: database),
                 functionLogs: functionLogs,
                 executor: executor,
                 pythonSDKToInstall: configuration.lambdaPythonSDK == nil ? lambdaWork.appendingPathComponent("python-sdk", isDirectory: true) : nil
@@ -143,7 +147,7 @@ struct MoatDomains: Sendable {
         }
     }
 
-    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding, logs.binding, cognito.binding] }
+    var serviceBindings: [ServiceBinding] { [iam.iamBinding, iam.stsBinding, lambda.binding, logs.binding, cognito.binding, apiGateway.binding] }
 
     /// Installs the root key from the configuration, or generates one on first start.
     /// - Returns: the generated key when one was made now, so that it can be shown once.
@@ -157,6 +161,7 @@ struct MoatDomains: Sendable {
 
     /// Wipes all state (`--allow-reset`) but the root key, so that clients keep working.
     func reset() async throws {
+        try await apiGateway.reset()
         try await lambda.reset()
         // Lines of the functions just removed, not yet written, must not recreate their log groups afterwards.
         await functionLogs.discard()

@@ -194,6 +194,17 @@ struct AWSEndpointTests {
         #expect(unknown.header("x-amzn-ErrorType") == "UnknownOperationException")
     }
 
+    @Test(arguments: [
+        ("/restapis/a1b2c3d4e5/dev/_user_request_/hello", true),
+        ("/restapis/a1b2c3d4e5/stages/_user_request_", true),
+        ("/restapis/a1b2c3d4e5/stages/dev", false),
+        ("/restapis/a1b2c3d4e5/_user_request_", false),
+        ("/other/a1b2c3d4e5/dev/_user_request_/hello", false),
+    ])
+    func callsOfDeployedAPIsAreNotControlPlaneOperations(path: String, isUserRequest: Bool) {
+        #expect(AWSEndpoint.isGatewayUserRequest(path: path) == isUserRequest)
+    }
+
     @Test func awsQueryAnswersInXML() async throws {
         let (endpoint, _, _) = Self.endpoint(.query)
         let form = [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]

@@ -114,6 +114,7 @@ extension AWSEndpoint {
     }
 
     private func routeREST(_ request: WireRequest, queryParameters: [(String, String)]) -> Routing? {
+        if Self.isGatewayUserRequest(path: request.path) { return nil }
         let scoped = Self.signingService(of: request, parameters: queryParameters)
         var best: (Routing, Int)?
         for service in services where service.binding.model.wireProtocol == .restJSON {
@@ -129,6 +130,13 @@ extension AWSEndpoint {
             }
         }
         return best?.0
+    }
+
+    /// `/restapis/{id}/{stage}/_user_request_/…` calls a deployed API (the gateway's data plane, served apart from the
+    /// AWS APIs), never an API Gateway control-plane operation, even when a stage's name makes it look like one.
+    static func isGatewayUserRequest(path: String) -> Bool {
+        let segments = path.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: true)
+        return segments.count >= 4 && segments[0] == "restapis" && segments[3] == "_user_request_"
     }
 
     /// The largest body to accept for `method path` before the request is read: the restJson1 operation's own limit
