@@ -1,0 +1,91 @@
+/// The answers API Gateway gives itself, before or instead of an integration's: its default gateway responses,
+/// byte for byte.
+///
+/// Each is JSON (`Content-Type: application/json`); most carry `x-amzn-ErrorType`. The caller adds
+/// `x-amzn-RequestId`. Customised gateway responses (PutGatewayResponse) are not built, so these are always the
+/// defaults.
+package enum GatewayResponse: Sendable, CaseIterable {
+    /// No resource at the path, or no method for the verb (and an unsigned request to an `AWS_IAM` method).
+    case missingAuthenticationToken
+    /// An authorizer refused the token, or the token was missing or malformed.
+    case unauthorized
+    /// A Cognito user pool authorizer received an expired token. AWS answers it under the `UNAUTHORIZED` type with
+    /// its own message (the `EXPIRED_TOKEN` type, 403, is for expired AWS credentials).
+    case expiredToken
+    /// A Lambda authorizer's policy denied the call explicitly.
+    case explicitDeny
+    /// The method's throttling bucket was empty.
+    case throttled
+    /// The function failed, or answered what is not a proxy response.
+    case badIntegrationResponse
+    /// A binary answer whose base64 could not be decoded, among configuration errors.
+    case apiConfigurationError
+    /// The integration did not answer within its timeout.
+    case integrationTimeout
+    /// The request body exceeded API Gateway's 10 MB payload limit.
+    case requestTooLarge
+
+    /// The gateway response type it answers as (what PutGatewayResponse would customise). A malformed proxy
+    /// answer is a 502 under `DEFAULT_5XX`: `INTEGRATION_FAILURE` defaults to 504.
+    package var responseType: String {
+        switch self {
+        case .missingAuthenticationToken: "MISSING_AUTHENTICATION_TOKEN"
+        case .unauthorized, .expiredToken: "UNAUTHORIZED"
+        case .explicitDeny: "ACCESS_DENIED"
+        case .throttled: "THROTTLED"
+        case .badIntegrationResponse: "DEFAULT_5XX"
+        case .apiConfigurationError: "API_CONFIGURATION_ERROR"
+        case .integrationTimeout: "INTEGRATION_TIMEOUT"
+        case .requestTooLarge: "REQUEST_TOO_LARGE"
+        }
+    }
+
+    /// The HTTP status.
+    package var status: Int {
+        switch self {
+        case .missingAuthenticationToken, .explicitDeny: 403
+        case .unauthorized, .expiredToken: 401
+        case .throttled: 429
+        case .badIntegrationResponse: 502
+        case .apiConfigurationError: 500
+        case .integrationTimeout: 504
+        case .requestTooLarge: 413
+        }
+    }
+
+    /// The body, exactly as AWS writes it (mind the spacing of the 502, 500 and 504 bodies and the capital `M` of
+    /// the explicit deny).
+    package var body: String {
+        switch self {
+        case .missingAuthenticationToken: #"{"message":"Missing Authentication Token"}"#
+        case .unauthorized: #"{"message":"Unauthorized"}"#
+        case .expiredToken: #"{"message":"The incoming token has expired"}"#
+        case .explicitDeny: #"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+        case .throttled: #"{"message":"Too Many Requests"}"#
+        case .badIntegrationResponse, .apiConfigurationError: #"{"message": "Internal server error"}"#
+        case .integrationTimeout: #"{"message": "Endpoint request timed out"}"#
+        case .requestTooLarge: #"{"message":"Request Too Long"}"#
+        }
+    }
+
+    /// The `x-amzn-ErrorType` header's value, where AWS sends one.
+    package var errorType: String? {
+        switch self {
+        case .missingAuthenticationToken: "MissingAuthenticationTokenException"
+        case .unauthorized, .expiredToken: "UnauthorizedException"
+        case .explicitDeny: "AccessDeniedException"
+        case .badIntegrationResponse, .apiConfigurationError: "InternalServerErrorException"
+        case .throttled, .integrationTimeout, .requestTooLarge: nil
+        }
+    }
+
+    /// The headers to send, in order: `Content-Type`, then `x-amzn-ErrorType` where AWS sends it.
+    package var headers: [(name: String, value: String)] {
+        var headers = [(name: "Content-Type", value: "application/json")]
+        if let errorType { headers.append((name: "x-amzn-ErrorType", value: errorType)) }
+        return headers
+    }
+
+    /// The body's bytes.
+    package var bodyBytes: [UInt8] { Array(body.utf8) }
+}
