@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "MoatLambda",
             dependencies: [
-                "MoatCore", "MoatStorage", "CZlib",
+                "MoatCore", "MoatStorage", "MoatPolicy", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
