@@ -247,27 +247,19 @@ package enum ProxyEvent {
         return text
     }
 
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-
     /// `requestContext.requestTime`: `10/Mar/2020:00:03:59 +0000`.
     static func requestTime(epochSeconds: Int64) -> String {
         let (days, second) = CivilDate.split(epochSeconds: epochSeconds)
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        return CivilDate.pad(day, 2) + "/" + months[Int(month) - 1] + "/" + CivilDate.pad(year, 4) + ":" + clock(second) + " +0000"
+        return CivilDate.pad(day, 2) + "/" + CivilDate.monthAbbreviation(month) + "/" + CivilDate.pad(year, 4) + ":"
+            + CivilDate.timeOfDay(second) + " +0000"
     }
 
     /// A date claim as Java's `Date.toString()` in UTC writes it: `Fri Jul 29 18:52:53 UTC 2016`.
     static func claimDate(epochSeconds: Int64) -> String {
         let (days, second) = CivilDate.split(epochSeconds: epochSeconds)
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        // 1970-01-01 was a Thursday.
-        let weekday = Int(((days + 4) % 7 + 7) % 7)
-        return weekdays[weekday] + " " + months[Int(month) - 1] + " " + CivilDate.pad(day, 2) + " " + clock(second) + " UTC "
-            + String(year)
-    }
-
-    private static func clock(_ secondOfDay: Int64) -> String {
-        CivilDate.pad(secondOfDay / 3600, 2) + ":" + CivilDate.pad(secondOfDay / 60 % 60, 2) + ":" + CivilDate.pad(secondOfDay % 60, 2)
+        return CivilDate.weekdayAbbreviation(days: days) + " " + CivilDate.monthAbbreviation(month) + " " + CivilDate.pad(day, 2) + " "
+            + CivilDate.timeOfDay(second) + " UTC " + String(year)
     }
 }

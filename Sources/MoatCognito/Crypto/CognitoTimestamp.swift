@@ -8,9 +8,6 @@ import MoatCore
 /// The timestamp is part of the claim's HMAC. Cognito refuses one in any other spelling: a client that pads the
 /// day (`Mon Nov 02 …`) fails on the first nine days of each month, as the `warrant` library once did.
 package enum CognitoTimestamp {
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
     /// The timestamp of an instant, to the second (truncated).
     /// - Parameter date: the instant.
     package static func format(_ date: Date) -> String {
@@ -22,10 +19,8 @@ package enum CognitoTimestamp {
     package static func format(epochSeconds seconds: Int64) -> String {
         let (days, secondOfDay) = CivilDate.split(epochSeconds: seconds)
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        let weekday = Int(((days + 4) % 7 + 7) % 7)  // 1970-01-01 was a Thursday
-        return "\(weekdays[weekday]) \(months[Int(month) - 1]) \(day) "
-            + "\(CivilDate.pad(secondOfDay / 3600, 2)):\(CivilDate.pad(secondOfDay / 60 % 60, 2)):\(CivilDate.pad(secondOfDay % 60, 2))"
-            + " UTC \(year)"
+        return "\(CivilDate.weekdayAbbreviation(days: days)) \(CivilDate.monthAbbreviation(month)) \(day) "
+            + "\(CivilDate.timeOfDay(secondOfDay)) UTC \(year)"
     }
 
     /// The instant a timestamp names, or nil unless it is spelled exactly as ``format(_:)`` spells it (weekday
@@ -34,7 +29,7 @@ package enum CognitoTimestamp {
     package static func parse(_ text: String) -> Date? {
         let fields = text.split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 6, fields[4] == "UTC",
-            let month = months.firstIndex(of: String(fields[1])),
+            let month = CivilDate.monthAbbreviations.firstIndex(of: String(fields[1])),
             let day = number(fields[2], digits: 1...2), (1...31).contains(day),
             let year = number(fields[5], digits: 4...4)
         else { return nil }

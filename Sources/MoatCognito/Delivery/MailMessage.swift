@@ -146,13 +146,10 @@ package struct MailMessage: Sendable, Equatable {
 
     /// `Sat, 14 Feb 2026 09:05:07 +0000`: RFC 5322 §3.3 in English and UTC, the day of the month in two digits.
     static func rfc5322Date(_ date: Date) -> String {
-        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let (days, second) = CivilDate.split(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)))
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        let weekday = Int(((days + 4) % 7 + 7) % 7)  // 1970-01-01 was a Thursday
-        let time = "\(CivilDate.pad(second / 3600, 2)):\(CivilDate.pad(second / 60 % 60, 2)):\(CivilDate.pad(second % 60, 2))"
-        return "\(weekdays[weekday]), \(CivilDate.pad(day, 2)) \(months[Int(month) - 1]) \(CivilDate.pad(year, 4)) \(time) +0000"
+        return "\(CivilDate.weekdayAbbreviation(days: days)), \(CivilDate.pad(day, 2)) \(CivilDate.monthAbbreviation(month)) "
+            + "\(CivilDate.pad(year, 4)) \(CivilDate.timeOfDay(second)) +0000"
     }
 
     /// The bytes with every line ending (CRLF, a lone LF, a lone CR) as CRLF.

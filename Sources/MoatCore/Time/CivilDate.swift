@@ -42,9 +42,24 @@ package enum CivilDate {
     package static func iso8601(epochSeconds seconds: Int64) -> String {
         let (days, secondOfDay) = split(epochSeconds: seconds)
         let (year, month, day) = civil(fromDays: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(timeOfDay(secondOfDay))Z"
     }
+
+    /// `03:04:05`: a second of the day as hours, minutes and seconds of two digits each.
+    package static func timeOfDay(_ secondOfDay: Int64) -> String {
+        "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+    }
+
+    /// The English abbreviation of a month, 1…12: `Jan` … `Dec`, as HTTP, mail and log dates write it.
+    package static func monthAbbreviation(_ month: Int64) -> String { monthAbbreviations[Int(month) - 1] }
+
+    /// The English abbreviation of the weekday of a day since 1970: `Sun` … `Sat`.
+    package static func weekdayAbbreviation(days: Int64) -> String {
+        weekdayAbbreviations[Int(((days + 4) % 7 + 7) % 7)]  // 1970-01-01 was a Thursday
+    }
+
+    package static let monthAbbreviations = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let weekdayAbbreviations = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 
     package static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)

@@ -24,11 +24,8 @@ enum Timestamp {
         let clamped = min(max(date.timeIntervalSince1970, validSeconds.lowerBound), validSeconds.upperBound)
         let (days, secondOfDay) = CivilDate.split(epochSeconds: Int64(clamped.rounded(.down)))
         let (year, month, day) = CivilDate.civil(fromDays: days)
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
-        return "\(weekday), \(CivilDate.pad(day, 2)) \(months[Int(month - 1)]) \(CivilDate.pad(year, 4)) "
-            + "\(CivilDate.pad(secondOfDay / 3600, 2)):\(CivilDate.pad(secondOfDay / 60 % 60, 2)):\(CivilDate.pad(secondOfDay % 60, 2)) GMT"
+        return "\(CivilDate.weekdayAbbreviation(days: days)), \(CivilDate.pad(day, 2)) \(CivilDate.monthAbbreviation(month)) "
+            + "\(CivilDate.pad(year, 4)) \(CivilDate.timeOfDay(secondOfDay)) GMT"
     }
 
     /// Parses the timestamp forms clients send: epoch seconds, ISO 8601 (proleptic Gregorian), HTTP dates.
