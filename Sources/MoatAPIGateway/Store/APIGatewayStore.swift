@@ -58,8 +58,8 @@ struct APIGatewayStore: Sendable {
         try await database.sql.raw(
             """
             INSERT INTO apigateway_rest_apis (id, created_at, attributes, definition)
-            VALUES (\(bind: api.id), \(bind: StoredTime.millis(createdAt)), \(bind: try Self.encode(api.attributes)),
-                \(bind: try Self.encode(api.definition)))
+            VALUES (\(bind: api.id), \(bind: StoredTime.millis(createdAt)), \(bind: try StoredJSON.encode(api.attributes)),
+                \(bind: try StoredJSON.encode(api.definition)))
             """
         ).run()
     }
@@ -94,8 +94,8 @@ struct APIGatewayStore: Sendable {
     func saveAPI(_ api: RestApiRecord) async throws {
         try await database.sql.raw(
             """
-            UPDATE apigateway_rest_apis SET attributes = \(bind: try Self.encode(api.attributes)),
-                definition = \(bind: try Self.encode(api.definition))
+            UPDATE apigateway_rest_apis SET attributes = \(bind: try StoredJSON.encode(api.attributes)),
+                definition = \(bind: try StoredJSON.encode(api.definition))
             WHERE id = \(bind: api.id)
             """
         ).run()
@@ -119,7 +119,7 @@ struct APIGatewayStore: Sendable {
             """
             INSERT INTO apigateway_deployments (rest_api_id, id, description, created_at, snapshot)
             VALUES (\(bind: deployment.restApiId), \(bind: deployment.id), \(bind: deployment.description),
-                \(bind: StoredTime.millis(deployment.createdDate)), \(bind: try Self.encode(deployment.snapshot)))
+                \(bind: StoredTime.millis(deployment.createdDate)), \(bind: try StoredJSON.encode(deployment.snapshot)))
             """
         ).run()
     }
@@ -147,7 +147,7 @@ struct APIGatewayStore: Sendable {
         try await database.sql.raw(
             """
             INSERT INTO apigateway_stages (rest_api_id, name, deployment_id, attributes)
-            VALUES (\(bind: stage.restApiId), \(bind: stage.name), \(bind: stage.deploymentId), \(bind: try Self.encode(stage.attributes)))
+            VALUES (\(bind: stage.restApiId), \(bind: stage.name), \(bind: stage.deploymentId), \(bind: try StoredJSON.encode(stage.attributes)))
             """
         ).run()
     }
@@ -156,7 +156,7 @@ struct APIGatewayStore: Sendable {
         try await database.sql.raw(
             """
             UPDATE apigateway_stages
-            SET deployment_id = \(bind: stage.deploymentId), attributes = \(bind: try Self.encode(stage.attributes))
+            SET deployment_id = \(bind: stage.deploymentId), attributes = \(bind: try StoredJSON.encode(stage.attributes))
             WHERE rest_api_id = \(bind: stage.restApiId) AND name = \(bind: stage.name)
             """
         ).run()
@@ -217,8 +217,8 @@ struct APIGatewayStore: Sendable {
     private static func api(_ row: any SQLRow) throws -> RestApiRecord {
         RestApiRecord(
             id: try row.decode(column: "id", as: String.self),
-            attributes: try decode(try row.decode(column: "attributes", as: String.self)),
-            definition: try decode(try row.decode(column: "definition", as: String.self))
+            attributes: try StoredJSON.decode(APIGateway.RestApi.self, try row.decode(column: "attributes", as: String.self)),
+            definition: try StoredJSON.decode(APIDefinition.self, try row.decode(column: "definition", as: String.self))
         )
     }
 
@@ -228,7 +228,7 @@ struct APIGatewayStore: Sendable {
             id: try row.decode(column: "id", as: String.self),
             description: try row.decodeNil(column: "description") ? nil : try row.decode(column: "description", as: String.self),
             createdDate: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
-            snapshot: try decode(try row.decode(column: "snapshot", as: String.self))
+            snapshot: try StoredJSON.decode(APIDefinition.self, try row.decode(column: "snapshot", as: String.self))
         )
     }
 
@@ -236,20 +236,7 @@ struct APIGatewayStore: Sendable {
         StageRecord(
             restApiId: try row.decode(column: "rest_api_id", as: String.self),
             name: try row.decode(column: "name", as: String.self),
-            attributes: try decode(try row.decode(column: "attributes", as: String.self))
+            attributes: try StoredJSON.decode(APIGateway.Stage.self, try row.decode(column: "attributes", as: String.self))
         )
-    }
-
-    private static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(T.self, from: Data(text.utf8))
     }
 }

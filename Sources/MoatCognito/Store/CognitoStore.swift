@@ -104,7 +104,7 @@ struct CognitoStore: Sendable {
         try await database.sql.raw(
             """
             INSERT INTO cognito_pools (id, name, settings, signing_key, created_at, updated_at)
-            VALUES (\(bind: pool.id), \(bind: pool.name), \(bind: try Self.encode(pool.settings)), \(bind: sealedKey),
+            VALUES (\(bind: pool.id), \(bind: pool.name), \(bind: try StoredJSON.encode(pool.settings)), \(bind: sealedKey),
                 \(bind: StoredTime.millis(pool.createdAt)), \(bind: StoredTime.millis(pool.updatedAt)))
             """
         ).run()
@@ -137,7 +137,7 @@ struct CognitoStore: Sendable {
     func updatePool(_ pool: PoolRecord) async throws -> Bool {
         let rows = try await database.sql.raw(
             """
-            UPDATE cognito_pools SET name = \(bind: pool.name), settings = \(bind: try Self.encode(pool.settings)),
+            UPDATE cognito_pools SET name = \(bind: pool.name), settings = \(bind: try StoredJSON.encode(pool.settings)),
                 updated_at = \(bind: StoredTime.millis(pool.updatedAt))
             WHERE id = \(bind: pool.id) RETURNING id
             """
@@ -176,7 +176,7 @@ struct CognitoStore: Sendable {
             """
             INSERT INTO cognito_clients (id, pool_id, name, secret, settings, created_at, updated_at)
             VALUES (\(bind: client.id), \(bind: client.poolId), \(bind: client.name), \(bind: secret),
-                \(bind: try Self.encode(client.settings)), \(bind: StoredTime.millis(client.createdAt)),
+                \(bind: try StoredJSON.encode(client.settings)), \(bind: StoredTime.millis(client.createdAt)),
                 \(bind: StoredTime.millis(client.updatedAt)))
             """
         ).run()
@@ -199,7 +199,7 @@ struct CognitoStore: Sendable {
     func updateClient(_ client: ClientRecord) async throws -> Bool {
         let rows = try await database.sql.raw(
             """
-            UPDATE cognito_clients SET name = \(bind: client.name), settings = \(bind: try Self.encode(client.settings)),
+            UPDATE cognito_clients SET name = \(bind: client.name), settings = \(bind: try StoredJSON.encode(client.settings)),
                 updated_at = \(bind: StoredTime.millis(client.updatedAt))
             WHERE id = \(bind: client.id) AND pool_id = \(bind: client.poolId) RETURNING id
             """
@@ -236,7 +236,7 @@ struct CognitoStore: Sendable {
                 INSERT INTO cognito_users (pool_id, username_key, username, sub, status, enabled, attributes, password_hash, srp,
                     password_set_at, created_at, updated_at, failed_attempts, locked_until, email_key, phone_key, preferred_username_key)
                 VALUES (\(bind: user.poolId), \(bind: user.usernameKey), \(bind: user.username), \(bind: user.sub),
-                    \(bind: user.status.rawValue), \(bind: user.enabled ? 1 : 0), \(bind: try Self.encode(user.attributes)),
+                    \(bind: user.status.rawValue), \(bind: user.enabled ? 1 : 0), \(bind: try StoredJSON.encode(user.attributes)),
                     \(bind: user.passwordHash), \(bind: srp), \(bind: user.passwordSetAt.map(StoredTime.millis)),
                     \(bind: StoredTime.millis(user.createdAt)), \(bind: StoredTime.millis(user.updatedAt)), \(bind: Int64(user.failedAttempts)),
                     \(bind: user.lockedUntil.map(StoredTime.millis)), \(bind: user.aliases.email), \(bind: user.aliases.phoneNumber),
@@ -288,7 +288,7 @@ struct CognitoStore: Sendable {
             let rows = try await database.sql.raw(
                 """
                 UPDATE cognito_users SET status = \(bind: user.status.rawValue), enabled = \(bind: user.enabled ? 1 : 0),
-                    attributes = \(bind: try Self.encode(user.attributes)), password_hash = \(bind: user.passwordHash), srp = \(bind: srp),
+                    attributes = \(bind: try StoredJSON.encode(user.attributes)), password_hash = \(bind: user.passwordHash), srp = \(bind: srp),
                     password_set_at = \(bind: user.passwordSetAt.map(StoredTime.millis)), updated_at = \(bind: StoredTime.millis(user.updatedAt)),
                     failed_attempts = \(bind: Int64(user.failedAttempts)), locked_until = \(bind: user.lockedUntil.map(StoredTime.millis)),
                     email_key = \(bind: user.aliases.email), phone_key = \(bind: user.aliases.phoneNumber),
@@ -497,7 +497,7 @@ struct CognitoStore: Sendable {
         PoolRecord(
             id: try row.decode(column: "id", as: String.self),
             name: try row.decode(column: "name", as: String.self),
-            settings: try decode(Cognito.UserPoolType.self, try row.decode(column: "settings", as: String.self)),
+            settings: try StoredJSON.decode(Cognito.UserPoolType.self, try row.decode(column: "settings", as: String.self)),
             createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: StoredTime.date(try row.decode(column: "updated_at", as: Int64.self))
         )
@@ -513,7 +513,7 @@ struct CognitoStore: Sendable {
             poolId: try row.decode(column: "pool_id", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             secret: secret,
-            settings: try Self.decode(Cognito.UserPoolClientType.self, try row.decode(column: "settings", as: String.self)),
+            settings: try StoredJSON.decode(Cognito.UserPoolClientType.self, try row.decode(column: "settings", as: String.self)),
             createdAt: StoredTime.date(try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: StoredTime.date(try row.decode(column: "updated_at", as: Int64.self))
         )
@@ -562,13 +562,6 @@ struct CognitoStore: Sendable {
         )
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
     /// A user's stored attributes: a flat JSON object of strings, read on every sign-in and token call, so parsed
     /// directly rather than through `JSONDecoder`.
     static func attributes(_ text: String) throws -> [String: String] {
@@ -583,10 +576,4 @@ struct CognitoStore: Sendable {
     }
 
     struct StoredAttributesError: Error {}
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
-    }
 }
