@@ -152,6 +152,7 @@ struct ServiceCodec: Sendable {
             return response
         }
         var hasBodyMembers = false
+        var payloadContentType: String?
         for member in shape.members {
             guard let value = members[member.name], value != .null else {
                 if member.location == .body && !member.isPayload { hasBodyMembers = true }
@@ -180,15 +181,15 @@ struct ServiceCodec: Sendable {
                 switch value {
                 case .blob(let data):
                     response.body = Array(data)
-                    response.headers.append(("Content-Type", "application/octet-stream"))
+                    payloadContentType = "application/octet-stream"
                 case .string(let text):
                     response.body = Array(text.utf8)
-                    response.headers.append(("Content-Type", "text/plain"))
+                    payloadContentType = "text/plain"
                 default:
                     var text = ""
                     JSONWriter.write(json.encode(value, shapeName: member.shape), into: &text)
                     response.body = Array(text.utf8)
-                    response.headers.append(("Content-Type", "application/json"))
+                    payloadContentType = "application/json"
                 }
             case .body:
                 hasBodyMembers = true
@@ -201,6 +202,10 @@ struct ServiceCodec: Sendable {
             JSONWriter.write(json.encodeStructure(output, shape: shape) { $0.location == .body && !$0.isPayload }, into: &text)
             response.body = Array(text.utf8)
             response.headers.append(("Content-Type", "application/json"))
+        }
+        // A payload's own type (a member bound to Content-Type, such as GetExport's) wins over the default for its kind.
+        if let payloadContentType, !response.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            response.headers.append(("Content-Type", payloadContentType))
         }
         return response
     }
