@@ -81,15 +81,6 @@ final class VerifiedTokenCache: Sendable {
     func removeAll() { entries.withLock { $0.removeAll() } }
 }
 
-/// How many changes this node made to users and their sign-ins: a cached answer taken before a change is not used
-/// after it.
-final class ChangeCounter: Sendable {
-    private let count = Atomic<Int>(0)
-
-    var value: Int { count.load(ordering: .acquiring) }
-    func bump() { count.add(1, ordering: .releasing) }
-}
-
 /// GetUser's answer to "whose token is this, and is its sign-in live", kept for a second at most and dropped by any
 /// change this node makes to users or sign-ins (``ChangeCounter``). On a PostgreSQL scale-out, a revocation made on
 /// another node reaches this node's GetUser within the second; every other token-authenticated call reads the
