@@ -11,7 +11,9 @@ let package = Package(
     name: "moat",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "moat", targets: ["moat"])
+        .executable(name: "moat", targets: ["moat"]),
+        .library(name: "MoatTokenVerifier", targets: ["MoatTokenVerifier"]),
+        .library(name: "MoatTokenVerifierHummingbird", targets: ["MoatTokenVerifierHummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -145,6 +148,26 @@ let package = Package(
                 "MoatCore", "MoatStorage",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MoatTokenVerifier",
+            dependencies: [
+                "MoatCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MoatTokenVerifierHummingbird",
+            dependencies: [
+                "MoatTokenVerifier",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -267,6 +290,20 @@ let package = Package(
             name: "MoatAppTests",
             dependencies: [
                 "MoatApp", "MoatTesting", "MoatCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MoatTokenVerifierTests",
+            dependencies: [
+                "MoatTokenVerifier", "MoatTokenVerifierHummingbird", "MoatCognito", "MoatCore", "MoatStorage", "MoatTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
