@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .executableTarget(
@@ -48,7 +49,7 @@ let package = Package(
         .target(
             name: "MoatApp",
             dependencies: [
-                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs", "MoatCognito", "MoatAPIGateway",
+                "MoatCore", "MoatWire", "MoatStorage", "MoatIAM", "MoatLambda", "MoatLogs", "MoatCognito", "MoatAPIGateway", "MoatTokenVerifier",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -57,6 +58,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,9 +148,10 @@ let package = Package(
         .target(
             name: "MoatAPIGateway",
             dependencies: [
-                "MoatCore", "MoatStorage",
+                "MoatCore", "MoatStorage", "MoatPolicy",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

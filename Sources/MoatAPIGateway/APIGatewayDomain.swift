@@ -1,4 +1,5 @@
 import Foundation
+package import Logging
 public import MoatCore
 public import MoatStorage
 
@@ -33,15 +34,26 @@ public struct APIGatewayDomain: Sendable {
     ///   - stageName: the stage's name.
     public func deployedStage(restApiId: String, stageName: String) async throws -> DeployedStage? {
         guard let (stage, deployment) = try await store.deployedStage(stageName, of: restApiId) else { return nil }
-        return DeployedStage(
-            restApiId: restApiId,
-            stageName: stage.name,
-            deploymentId: deployment.id,
-            resources: deployment.snapshot.resources,
-            authorizers: deployment.snapshot.authorizers,
-            variables: stage.attributes.variables ?? [:],
-            methodSettings: stage.attributes.methodSettings ?? [:]
-        )
+        return DeployedStage(stage: stage, deployment: deployment)
+    }
+
+    /// The data plane over this domain's stages.
+    /// - Parameters:
+    ///   - backends: the functions, user pools, upstream services and logs it calls.
+    ///   - accountId: the account that owns the APIs.
+    ///   - region: the region of `execute-api` ARNs.
+    ///   - settings: limits and delays (API Gateway's by default).
+    package func dataPlane(
+        backends: GatewayBackends,
+        accountId: String,
+        region: String,
+        settings: DataPlaneSettings = DataPlaneSettings(),
+        logger: Logger = Logger(label: "moat.apigateway")
+    ) -> APIGatewayDataPlane {
+        let dataPlane = APIGatewayDataPlane(
+            store: store, backends: backends, accountId: accountId, region: region, settings: settings, logger: logger)
+        service.dataPlane.set(dataPlane)
+        return dataPlane
     }
 
     /// Wipes every REST API (`--allow-reset`).

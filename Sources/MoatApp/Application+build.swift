@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import Metrics
+import MoatAPIGateway
 import MoatCognito
 import MoatCore
 import MoatIAM
@@ -82,9 +83,21 @@ public func buildApplication(
         router.post("/moto-api/reset", use: reset)
     }
 
+    let upstreamClient = UpstreamClient()
+    let gateway = core.apiGateway.dataPlane(
+        backends: GatewayBackends(
+            functions: LambdaGatewayFunctions(lambda: core.lambda, accountId: configuration.accountId, region: configuration.region, logger: logger),
+            userPools: CognitoGatewayUserPools(cognito: core.cognito),
+            upstream: HTTPClientUpstream(client: upstreamClient),
+            accessLog: LogsGatewayAccessLog(buffer: core.functionLogs)
+        ),
+        accountId: configuration.accountId,
+        region: configuration.region
+    )
     let responder = MoatResponder(
         ownRoutes: router.buildResponder(),
         endpoint: endpoint,
+        gateway: gateway,
         maximumBodySize: configuration.maximumBodySize,
         maximumHeaderSize: configuration.maximumHeaderSize,
         inFlight: InFlightLimit(maximum: configuration.maximumConcurrentRequests)
@@ -96,6 +109,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Moat"),
         services: [
             DatabaseService(database: core.database),
+            HTTPClientService(client: upstreamClient),
             PeriodicSweeper(name: "expired STS sessions", interval: .seconds(60), logger: logger) { now in
                 try await core.iam.deleteExpiredSessions(before: now)
             },
@@ -127,6 +141,16 @@ func wellKnownResponse(_ document: String?) -> Response {
             body: .init(byteBuffer: ByteBuffer(string: "{\"message\":\"User pool does not exist.\"}")))
     }
     return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
+}
+
+/// Shuts the integrations' HTTP client down with the server.
+struct HTTPClientService: Service {
+    let client: UpstreamClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
 }
 
 /// Closes the database when the server shuts down.

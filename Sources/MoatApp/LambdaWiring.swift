@@ -78,13 +78,18 @@ final class FunctionLogBuffer: FunctionLogSink, Service, Sendable {
     }
 
     func append(function: FunctionDefinition, stream: String, lines: [(timestamp: Date, message: String)]) async {
+        append(group: function.logGroupName, stream: stream, lines: lines)
+    }
+
+    /// Buffers lines for a log group and stream (created when missing): function output, API Gateway access logs.
+    func append(group: String, stream: String, lines: [(timestamp: Date, message: String)]) {
         buffer.withLock { buffer in
             if buffer.count + lines.count > capacity {
                 buffer.dropped += buffer.count
                 buffer.lines = [:]
                 buffer.count = 0
             }
-            buffer.lines[Key(group: function.logGroupName, stream: stream), default: []] += lines
+            buffer.lines[Key(group: group, stream: stream), default: []] += lines
             buffer.count += lines.count
         }
     }

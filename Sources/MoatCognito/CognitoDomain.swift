@@ -78,6 +78,12 @@ public struct CognitoDomain: Sendable {
         )
     }
 
+    /// A pool's token issuer, `{publicURL}/{poolId}` (whether or not the pool exists).
+    public func issuer(poolId: String) -> String { service.issuer(poolId) }
+
+    /// Whether the pool exists (from the service's cache of pools, which a deletion on this node clears).
+    public func poolExists(_ poolId: String) async throws -> Bool { try await service.cachedPool(poolId) != nil }
+
     /// The JWKS document of a pool (`/{poolId}/.well-known/jwks.json`), or nil when there is no such pool.
     public func jwks(poolId: String) async throws -> String? {
         guard try await service.cachedPool(poolId) != nil else { return nil }

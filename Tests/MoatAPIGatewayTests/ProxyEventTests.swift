@@ -18,6 +18,9 @@ struct ProxyEventTests {
         ],
         authorizers: [],
         variables: [:],
+        binaryMediaTypes: [],
+        gatewayResponses: [:],
+        accessLogSettings: nil,
         methodSettings: [:]
     )
     static let router = StageRouter(stage: stage)
@@ -98,6 +101,9 @@ struct ProxyEventTests {
             resources: stage.resources,
             authorizers: [],
             variables: ["b": "2", "a": "1"],
+            binaryMediaTypes: [],
+            gatewayResponses: [:],
+            accessLogSettings: nil,
             methodSettings: [:]
         )
         let event = try Self.event(

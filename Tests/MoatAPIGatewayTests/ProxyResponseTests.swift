@@ -157,6 +157,16 @@ struct ProxyResponseTests {
             ),
             (.integrationTimeout, 504, #"{"message": "Endpoint request timed out"}"#, nil, "INTEGRATION_TIMEOUT"),
             (.requestTooLarge, 413, #"{"message":"Request Too Long"}"#, nil, "REQUEST_TOO_LARGE"),
+            (.forbidden, 403, #"{"message":"Forbidden"}"#, "ForbiddenException", "DEFAULT_4XX"),
+            (
+                .accessDenied, 403, #"{"Message":"User is not authorized to access this resource"}"#, "AccessDeniedException",
+                "ACCESS_DENIED"
+            ),
+            (
+                .authorizerConfigurationError, 500, #"{"message": null}"#, "AuthorizerConfigurationException",
+                "AUTHORIZER_CONFIGURATION_ERROR"
+            ),
+            (.unsupportedMediaType, 415, #"{"message": "Unsupported Media Type"}"#, "UnsupportedMediaTypeException", "UNSUPPORTED_MEDIA_TYPE"),
         ]
         #expect(expected.count == GatewayResponse.allCases.count)
         for (response, status, body, errorType, type) in expected {

@@ -150,6 +150,9 @@ struct StageRouterTests {
             resources: [Self.resource("r", "/", []), Self.resource("h", "/hello", ["GET"])],
             authorizers: [],
             variables: [:],
+            binaryMediaTypes: [],
+            gatewayResponses: [:],
+            accessLogSettings: nil,
             methodSettings: [:]
         )
         let router = StageRouter(stage: stage)

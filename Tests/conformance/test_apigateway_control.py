@@ -169,11 +169,13 @@ def test_user_requests_to_a_stage_are_not_control_plane_calls(moat: MoatServer, 
                                                               user_pool_arn: str) -> None:
     ids = hello_api(apigateway, user_pool_arn)
     apigateway.create_deployment(restApiId=ids["api"], stageName="stages")
-    # Shaped like GetStage of a stage named `_user_request_`: the data plane's path, which the control plane leaves alone.
-    for path in [f"/restapis/{ids['api']}/stages/_user_request_", f"/restapis/{ids['api']}/stages/_user_request_/hello"]:
-        response = requests.get(moat.url(path), timeout=10)
-        assert response.status_code == 404
-        assert response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    # Shaped like GetStage of a stage named `_user_request_`: the data plane's path, answered by the stage itself (the
+    # root has no method; /hello wants a token), never as a control-plane call.
+    root = requests.get(moat.url(f"/restapis/{ids['api']}/stages/_user_request_"), timeout=10)
+    assert (root.status_code, root.text) == (403, '{"message":"Missing Authentication Token"}')
+    assert root.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    hello = requests.get(moat.url(f"/restapis/{ids['api']}/stages/_user_request_/hello"), timeout=10)
+    assert (hello.status_code, hello.text) == (401, '{"message":"Unauthorized"}')
 
 
 def test_aws_cli_drives_the_control_plane(moat: MoatServer) -> None:

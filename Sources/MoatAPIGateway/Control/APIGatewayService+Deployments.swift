@@ -12,12 +12,14 @@ extension APIGatewayService {
             if api.definition.methods.contains(where: { $0.method.methodIntegration == nil }) {
                 throw GatewayError.badRequest("No integration defined for method")
             }
+            var snapshot = api.definition
+            snapshot.binaryMediaTypes = api.attributes.binaryMediaTypes
             let deployment = DeploymentRecord(
                 restApiId: api.id,
                 id: Self.newIdentifier(),
                 description: input.description,
                 createdDate: now,
-                snapshot: api.definition
+                snapshot: snapshot
             )
             try await store.insertDeployment(deployment)
             if let stageName = input.stageName {
@@ -148,13 +150,33 @@ extension APIGatewayService {
                     stage.attributes.variables.set(try patch.string(), for: patch.segments[1])
                 case ("remove", "variables", 2):
                     stage.attributes.variables?[patch.segments[1]] = nil
+                case ("replace", "accessLogSettings", 2) where patch.segments[1] == "destinationArn":
+                    let arn = try patch.string()
+                    guard arn.hasPrefix("arn:aws:logs:"), arn.contains(":log-group:") else {
+                        throw GatewayError.badRequest("Invalid ARN specified in the request")
+                    }
+                    var settings = stage.attributes.accessLogSettings ?? APIGateway.AccessLogSettings()
+                    settings.destinationArn = arn
+                    stage.attributes.accessLogSettings = settings
+                case ("replace", "accessLogSettings", 2) where patch.segments[1] == "format":
+                    let format = try patch.string()
+                    guard format.contains("$context.requestId") || format.contains("$context.extendedRequestId") else {
+                        throw GatewayError.badRequest(
+                            "Access Log format must contain at least one of $context.requestId or $context.extendedRequestId"
+                        )
+                    }
+                    var settings = stage.attributes.accessLogSettings ?? APIGateway.AccessLogSettings()
+                    settings.format = format
+                    stage.attributes.accessLogSettings = settings
+                case ("remove", "accessLogSettings", 1):
+                    stage.attributes.accessLogSettings = nil
                 case _ where [2, 4].contains(patch.segments.count) && (patch.segments[0] == "*" || patch.segments[0].hasPrefix("/")):
                     let deployment = try await store.deployment(stage.deploymentId, of: input.restApiId)
                     try Self.applyMethodSetting(patch, to: &stage.attributes, deployed: deployment?.snapshot)
                 default:
                     throw patch.unsupported([
                         "/description", "/deploymentId", "/tracingEnabled", "/cacheClusterEnabled", "/variables/{name}",
-                        "/*/*/{setting}", "/{resourcePath}/{httpMethod}/{setting}",
+                        "/accessLogSettings/destinationArn", "/accessLogSettings/format", "/*/*/{setting}", "/{resourcePath}/{httpMethod}/{setting}",
                     ])
                 }
             }

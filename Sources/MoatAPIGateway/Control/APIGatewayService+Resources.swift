@@ -93,10 +93,15 @@ extension APIGatewayService {
     static func checkPlacement(_ pathPart: String, under parent: APIGateway.Resource, in definition: APIDefinition, ignoring: String?)
         throws
     {
+        try checkPlacement(pathPart, under: parent, siblings: definition.resources.filter { $0.parentId == parent.id && $0.id != ignoring })
+    }
+
+    /// As ``checkPlacement(_:under:in:ignoring:)``, given the parent's other children (those with the same part and
+    /// the variable one are all it reads: an import that indexes them passes only those).
+    static func checkPlacement(_ pathPart: String, under parent: APIGateway.Resource, siblings: [APIGateway.Resource]) throws {
         if let parentPart = parent.pathPart, parentPart.hasSuffix("+}") {
             throw GatewayError.badRequest("Cannot create a child of a resource with a greedy path variable: \(parent.path ?? "")")
         }
-        let siblings = definition.resources.filter { $0.parentId == parent.id && $0.id != ignoring }
         if siblings.contains(where: { $0.pathPart == pathPart }) {
             throw GatewayError.conflict("Another resource with the same parent already has this name: \(pathPart)")
         }

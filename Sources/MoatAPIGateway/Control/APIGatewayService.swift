@@ -4,6 +4,8 @@ import MoatCore
 /// API Gateway's REST control plane: APIs, resources, methods, integrations, authorizers, deployments and stages.
 struct APIGatewayService: APIGatewayOperations {
     let store: APIGatewayStore
+    /// The data plane, for TestInvokeMethod.
+    var dataPlane = DataPlaneSlot()
 
     /// Lowercase letters and digits: the alphabet of every identifier API Gateway hands out.
     static let identifierAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")

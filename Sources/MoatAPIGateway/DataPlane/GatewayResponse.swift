@@ -24,6 +24,14 @@ package enum GatewayResponse: Sendable, CaseIterable {
     case integrationTimeout
     /// The request body exceeded API Gateway's 10 MB payload limit.
     case requestTooLarge
+    /// No such stage, or a method that requires an API key called without a valid one.
+    case forbidden
+    /// A Lambda authorizer's policy did not allow the call.
+    case accessDenied
+    /// A Lambda authorizer failed, or answered what is not an authorizer result.
+    case authorizerConfigurationError
+    /// No request template for the body's content type, and the passthrough behaviour forbids passing it on.
+    case unsupportedMediaType
 
     /// The gateway response type it answers as (what PutGatewayResponse would customise). A malformed proxy
     /// answer is a 502 under `DEFAULT_5XX`: `INTEGRATION_FAILURE` defaults to 504.
@@ -37,17 +45,22 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .apiConfigurationError: "API_CONFIGURATION_ERROR"
         case .integrationTimeout: "INTEGRATION_TIMEOUT"
         case .requestTooLarge: "REQUEST_TOO_LARGE"
+        case .forbidden: "DEFAULT_4XX"
+        case .accessDenied: "ACCESS_DENIED"
+        case .authorizerConfigurationError: "AUTHORIZER_CONFIGURATION_ERROR"
+        case .unsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE"
         }
     }
 
     /// The HTTP status.
     package var status: Int {
         switch self {
-        case .missingAuthenticationToken, .explicitDeny: 403
+        case .missingAuthenticationToken, .explicitDeny, .forbidden, .accessDenied: 403
         case .unauthorized, .expiredToken: 401
         case .throttled: 429
         case .badIntegrationResponse: 502
-        case .apiConfigurationError: 500
+        case .apiConfigurationError, .authorizerConfigurationError: 500
+        case .unsupportedMediaType: 415
         case .integrationTimeout: 504
         case .requestTooLarge: 413
         }
@@ -65,6 +78,10 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .badIntegrationResponse, .apiConfigurationError: #"{"message": "Internal server error"}"#
         case .integrationTimeout: #"{"message": "Endpoint request timed out"}"#
         case .requestTooLarge: #"{"message":"Request Too Long"}"#
+        case .forbidden: #"{"message":"Forbidden"}"#
+        case .accessDenied: #"{"Message":"User is not authorized to access this resource"}"#
+        case .authorizerConfigurationError: #"{"message": null}"#
+        case .unsupportedMediaType: #"{"message": "Unsupported Media Type"}"#
         }
     }
 
@@ -73,7 +90,10 @@ package enum GatewayResponse: Sendable, CaseIterable {
         switch self {
         case .missingAuthenticationToken: "MissingAuthenticationTokenException"
         case .unauthorized, .expiredToken: "UnauthorizedException"
-        case .explicitDeny: "AccessDeniedException"
+        case .explicitDeny, .accessDenied: "AccessDeniedException"
+        case .forbidden: "ForbiddenException"
+        case .authorizerConfigurationError: "AuthorizerConfigurationException"
+        case .unsupportedMediaType: "UnsupportedMediaTypeException"
         case .badIntegrationResponse, .apiConfigurationError: "InternalServerErrorException"
         case .throttled, .integrationTimeout, .requestTooLarge: nil
         }
@@ -84,6 +104,24 @@ package enum GatewayResponse: Sendable, CaseIterable {
         var headers = [(name: "Content-Type", value: "application/json")]
         if let errorType { headers.append((name: "x-amzn-ErrorType", value: errorType)) }
         return headers
+    }
+
+    /// The message the body carries (`$context.error.message`), `Unauthorized` of `{"message":"Unauthorized"}`.
+    package static func message(of response: GatewayResponse) -> String {
+        switch response {
+        case .missingAuthenticationToken: "Missing Authentication Token"
+        case .unauthorized: "Unauthorized"
+        case .expiredToken: "The incoming token has expired"
+        case .explicitDeny: "User is not authorized to access this resource with an explicit deny"
+        case .accessDenied: "User is not authorized to access this resource"
+        case .throttled: "Too Many Requests"
+        case .badIntegrationResponse, .apiConfigurationError: "Internal server error"
+        case .integrationTimeout: "Endpoint request timed out"
+        case .requestTooLarge: "Request Too Long"
+        case .forbidden: "Forbidden"
+        case .authorizerConfigurationError: ""
+        case .unsupportedMediaType: "Unsupported Media Type"
+        }
     }
 
     /// The body's bytes.

@@ -12,6 +12,12 @@ public struct DeployedStage: Sendable, Equatable {
     public let authorizers: [APIGateway.Authorizer]
     /// Stage variables (`${stageVariables.name}`).
     public let variables: [String: String]
+    /// The API's binary media types as deployed.
+    public let binaryMediaTypes: [String]
+    /// The API's customised gateway responses as deployed, by response type.
+    public let gatewayResponses: [String: APIGateway.GatewayResponse]
+    /// Where the stage's access log goes, and in what format.
+    public let accessLogSettings: APIGateway.AccessLogSettings?
     /// The stage's method settings by key: `*/*` for the stage's defaults, `{resource path}/{HTTP method}` with the
     /// resource path's slashes written `~1` (`~1hello/GET`) for one method, as UpdateStage names them.
     public let methodSettings: [String: APIGateway.MethodSetting]

@@ -349,7 +349,8 @@ extension ServiceModel {
             requestURI: "/restapis/{restapi_id}/gatewayresponses/{response_type}",
             successStatus: 202,
             input: "DeleteGatewayResponseRequest",
-            errors: ["BadRequestException", "ConflictException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"]
+            errors: ["BadRequestException", "ConflictException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "DeleteIntegration",
@@ -678,7 +679,8 @@ extension ServiceModel {
                 "NotFoundException",
                 "UnauthorizedException",
                 "TooManyRequestsException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetGatewayResponse",
@@ -686,7 +688,8 @@ extension ServiceModel {
             requestURI: "/restapis/{restapi_id}/gatewayresponses/{response_type}",
             input: "GetGatewayResponseRequest",
             output: "GatewayResponse",
-            errors: ["BadRequestException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"]
+            errors: ["BadRequestException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetGatewayResponses",
@@ -694,7 +697,8 @@ extension ServiceModel {
             requestURI: "/restapis/{restapi_id}/gatewayresponses",
             input: "GetGatewayResponsesRequest",
             output: "GatewayResponses",
-            errors: ["BadRequestException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"]
+            errors: ["BadRequestException", "NotFoundException", "UnauthorizedException", "TooManyRequestsException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "GetIntegration",
@@ -978,7 +982,8 @@ extension ServiceModel {
                 "NotFoundException",
                 "UnauthorizedException",
                 "TooManyRequestsException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "PutGatewayResponse",
@@ -994,7 +999,8 @@ extension ServiceModel {
                 "NotFoundException",
                 "UnauthorizedException",
                 "TooManyRequestsException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "PutIntegration",
@@ -1077,7 +1083,8 @@ extension ServiceModel {
                 "NotFoundException",
                 "UnauthorizedException",
                 "TooManyRequestsException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "RejectDomainNameAccessAssociation",
@@ -1113,7 +1120,8 @@ extension ServiceModel {
             requestURI: "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
             input: "TestInvokeMethodRequest",
             output: "TestInvokeMethodResponse",
-            errors: ["BadRequestException", "UnauthorizedException", "NotFoundException", "TooManyRequestsException"]
+            errors: ["BadRequestException", "UnauthorizedException", "NotFoundException", "TooManyRequestsException"],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UntagResource",
@@ -1280,7 +1288,8 @@ extension ServiceModel {
                 "NotFoundException",
                 "UnauthorizedException",
                 "TooManyRequestsException",
-            ]
+            ],
+            isImplemented: true
         ))
         operations.append(OperationDescriptor(
             name: "UpdateIntegration",

@@ -129,6 +129,48 @@ public protocol APIGatewayOperations: Sendable {
 
     /// `DeleteStage`
     func deleteStage(_ input: APIGateway.DeleteStageRequest, context: OperationContext) async throws
+
+    /// `PutGatewayResponse`
+    func putGatewayResponse(
+        _ input: APIGateway.PutGatewayResponseRequest,
+        context: OperationContext
+    ) async throws -> APIGateway.GatewayResponse
+
+    /// `GetGatewayResponse`
+    func getGatewayResponse(
+        _ input: APIGateway.GetGatewayResponseRequest,
+        context: OperationContext
+    ) async throws -> APIGateway.GatewayResponse
+
+    /// `GetGatewayResponses`
+    func getGatewayResponses(
+        _ input: APIGateway.GetGatewayResponsesRequest,
+        context: OperationContext
+    ) async throws -> APIGateway.GatewayResponses
+
+    /// `UpdateGatewayResponse`
+    func updateGatewayResponse(
+        _ input: APIGateway.UpdateGatewayResponseRequest,
+        context: OperationContext
+    ) async throws -> APIGateway.GatewayResponse
+
+    /// `DeleteGatewayResponse`
+    func deleteGatewayResponse(_ input: APIGateway.DeleteGatewayResponseRequest, context: OperationContext) async throws
+
+    /// `TestInvokeMethod`
+    func testInvokeMethod(
+        _ input: APIGateway.TestInvokeMethodRequest,
+        context: OperationContext
+    ) async throws -> APIGateway.TestInvokeMethodResponse
+
+    /// `ImportRestApi`
+    func importRestApi(_ input: APIGateway.ImportRestApiRequest, context: OperationContext) async throws -> APIGateway.RestApi
+
+    /// `PutRestApi`
+    func putRestApi(_ input: APIGateway.PutRestApiRequest, context: OperationContext) async throws -> APIGateway.RestApi
+
+    /// `GetExport`
+    func getExport(_ input: APIGateway.GetExportRequest, context: OperationContext) async throws -> APIGateway.ExportResponse
 }
 
 extension APIGatewayOperations {
@@ -326,6 +368,51 @@ extension APIGatewayOperations {
             let request = try WireValueDecoder().decode(APIGateway.DeleteStageRequest.self, from: input)
             try await self.deleteStage(request, context: context)
             return .object([:])
+        }
+        handlers["PutGatewayResponse"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.PutGatewayResponseRequest.self, from: input)
+            let response = try await self.putGatewayResponse(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetGatewayResponse"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.GetGatewayResponseRequest.self, from: input)
+            let response = try await self.getGatewayResponse(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetGatewayResponses"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.GetGatewayResponsesRequest.self, from: input)
+            let response = try await self.getGatewayResponses(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["UpdateGatewayResponse"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.UpdateGatewayResponseRequest.self, from: input)
+            let response = try await self.updateGatewayResponse(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["DeleteGatewayResponse"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.DeleteGatewayResponseRequest.self, from: input)
+            try await self.deleteGatewayResponse(request, context: context)
+            return .object([:])
+        }
+        handlers["TestInvokeMethod"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.TestInvokeMethodRequest.self, from: input)
+            let response = try await self.testInvokeMethod(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["ImportRestApi"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.ImportRestApiRequest.self, from: input)
+            let response = try await self.importRestApi(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["PutRestApi"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.PutRestApiRequest.self, from: input)
+            let response = try await self.putRestApi(request, context: context)
+            return try WireValueEncoder().encode(response)
+        }
+        handlers["GetExport"] = OperationHandler { input, context in
+            let request = try WireValueDecoder().decode(APIGateway.GetExportRequest.self, from: input)
+            let response = try await self.getExport(request, context: context)
+            return try WireValueEncoder().encode(response)
         }
         return handlers
     }

@@ -7,7 +7,7 @@ extension APIGateway {
 
     private static func schemaShapes() -> [Shape] {
         var shapes: [Shape] = []
-        shapes.reserveCapacity(108)
+        shapes.reserveCapacity(127)
         shapes.append(
             Shape(
                 name: "AccessLogSettings",
@@ -59,6 +59,7 @@ extension APIGateway {
                 error: Errors.badRequest
             )
         )
+        shapes.append(Shape(name: "Blob", type: .blob))
         shapes.append(Shape(name: "Boolean", type: .boolean))
         shapes.append(Shape(
             name: "CacheClusterSize",
@@ -202,6 +203,22 @@ extension APIGateway {
         )
         shapes.append(
             Shape(
+                name: "DeleteGatewayResponseRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(
+                        name: "responseType",
+                        shape: "GatewayResponseType",
+                        location: .uri,
+                        locationName: "response_type",
+                        isRequired: true
+                    ),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
                 name: "DeleteIntegrationRequest",
                 type: .structure,
                 members: [
@@ -324,6 +341,67 @@ extension APIGateway {
         shapes.append(Shape(name: "EndpointType", type: .string, enumValues: ["REGIONAL", "EDGE", "PRIVATE"]))
         shapes.append(
             Shape(
+                name: "ExportResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "contentType", shape: "String", location: .header, locationName: "Content-Type"),
+                    ShapeMember(name: "contentDisposition", shape: "String", location: .header, locationName: "Content-Disposition"),
+                    ShapeMember(name: "body", shape: "Blob", isPayload: true),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GatewayResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "responseType", shape: "GatewayResponseType"),
+                    ShapeMember(name: "statusCode", shape: "StatusCode"),
+                    ShapeMember(name: "responseParameters", shape: "MapOfStringToString"),
+                    ShapeMember(name: "responseTemplates", shape: "MapOfStringToString"),
+                    ShapeMember(name: "defaultResponse", shape: "Boolean"),
+                ]
+            )
+        )
+        shapes.append(Shape(
+            name: "GatewayResponseType",
+            type: .string,
+            enumValues: [
+                "DEFAULT_4XX",
+                "DEFAULT_5XX",
+                "RESOURCE_NOT_FOUND",
+                "UNAUTHORIZED",
+                "INVALID_API_KEY",
+                "ACCESS_DENIED",
+                "AUTHORIZER_FAILURE",
+                "AUTHORIZER_CONFIGURATION_ERROR",
+                "INVALID_SIGNATURE",
+                "EXPIRED_TOKEN",
+                "MISSING_AUTHENTICATION_TOKEN",
+                "INTEGRATION_FAILURE",
+                "INTEGRATION_TIMEOUT",
+                "API_CONFIGURATION_ERROR",
+                "UNSUPPORTED_MEDIA_TYPE",
+                "BAD_REQUEST_PARAMETERS",
+                "BAD_REQUEST_BODY",
+                "REQUEST_TOO_LARGE",
+                "THROTTLED",
+                "QUOTA_EXCEEDED",
+                "WAF_FILTERED",
+            ]
+        ))
+        shapes.append(
+            Shape(
+                name: "GatewayResponses",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "position", shape: "String"),
+                    ShapeMember(name: "items", shape: "ListOfGatewayResponse", locationName: "item"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
                 name: "GetAuthorizerRequest",
                 type: .structure,
                 members: [
@@ -357,6 +435,46 @@ extension APIGateway {
         shapes.append(
             Shape(
                 name: "GetDeploymentsRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(name: "position", shape: "String", location: .querystring, locationName: "position"),
+                    ShapeMember(name: "limit", shape: "NullableInteger", location: .querystring, locationName: "limit"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetExportRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(name: "stageName", shape: "String", location: .uri, locationName: "stage_name", isRequired: true),
+                    ShapeMember(name: "exportType", shape: "String", location: .uri, locationName: "export_type", isRequired: true),
+                    ShapeMember(name: "parameters", shape: "MapOfStringToString", location: .querystring),
+                    ShapeMember(name: "accepts", shape: "String", location: .header, locationName: "Accept"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetGatewayResponseRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(
+                        name: "responseType",
+                        shape: "GatewayResponseType",
+                        location: .uri,
+                        locationName: "response_type",
+                        isRequired: true
+                    ),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "GetGatewayResponsesRequest",
                 type: .structure,
                 members: [
                     ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
@@ -473,6 +591,17 @@ extension APIGateway {
                 ]
             )
         )
+        shapes.append(
+            Shape(
+                name: "ImportRestApiRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "failOnWarnings", shape: "Boolean", location: .querystring, locationName: "failonwarnings"),
+                    ShapeMember(name: "parameters", shape: "MapOfStringToString", location: .querystring),
+                    ShapeMember(name: "body", shape: "Blob", isRequired: true, isPayload: true),
+                ]
+            )
+        )
         shapes.append(Shape(name: "Integer", type: .integer))
         shapes.append(
             Shape(
@@ -529,11 +658,13 @@ extension APIGateway {
         shapes.append(Shape(name: "ListOfAuthorizer", type: .list, member: ShapeReference(shape: "Authorizer")))
         shapes.append(Shape(name: "ListOfDeployment", type: .list, member: ShapeReference(shape: "Deployment")))
         shapes.append(Shape(name: "ListOfEndpointType", type: .list, member: ShapeReference(shape: "EndpointType")))
+        shapes.append(Shape(name: "ListOfGatewayResponse", type: .list, member: ShapeReference(shape: "GatewayResponse")))
         shapes.append(Shape(name: "ListOfPatchOperation", type: .list, member: ShapeReference(shape: "PatchOperation")))
         shapes.append(Shape(name: "ListOfResource", type: .list, member: ShapeReference(shape: "Resource")))
         shapes.append(Shape(name: "ListOfRestApi", type: .list, member: ShapeReference(shape: "RestApi")))
         shapes.append(Shape(name: "ListOfStage", type: .list, member: ShapeReference(shape: "Stage")))
         shapes.append(Shape(name: "ListOfString", type: .list, member: ShapeReference(shape: "String")))
+        shapes.append(Shape(name: "Long", type: .long))
         shapes.append(Shape(
             name: "MapOfIntegrationResponse",
             type: .map,
@@ -564,6 +695,12 @@ extension APIGateway {
             type: .map,
             key: ShapeReference(shape: "String"),
             value: ShapeReference(shape: "NullableBoolean")
+        ))
+        shapes.append(Shape(
+            name: "MapOfStringToList",
+            type: .map,
+            key: ShapeReference(shape: "String"),
+            value: ShapeReference(shape: "ListOfString")
         ))
         shapes.append(Shape(
             name: "MapOfStringToString",
@@ -663,6 +800,25 @@ extension APIGateway {
         shapes.append(Shape(name: "ProviderARN", type: .string))
         shapes.append(
             Shape(
+                name: "PutGatewayResponseRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(
+                        name: "responseType",
+                        shape: "GatewayResponseType",
+                        location: .uri,
+                        locationName: "response_type",
+                        isRequired: true
+                    ),
+                    ShapeMember(name: "statusCode", shape: "StatusCode"),
+                    ShapeMember(name: "responseParameters", shape: "MapOfStringToString"),
+                    ShapeMember(name: "responseTemplates", shape: "MapOfStringToString"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
                 name: "PutIntegrationRequest",
                 type: .structure,
                 members: [
@@ -734,6 +890,20 @@ extension APIGateway {
                     ShapeMember(name: "statusCode", shape: "StatusCode", location: .uri, locationName: "status_code", isRequired: true),
                     ShapeMember(name: "responseParameters", shape: "MapOfStringToBoolean"),
                     ShapeMember(name: "responseModels", shape: "MapOfStringToString"),
+                ]
+            )
+        )
+        shapes.append(Shape(name: "PutMode", type: .string, enumValues: ["merge", "overwrite"]))
+        shapes.append(
+            Shape(
+                name: "PutRestApiRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(name: "mode", shape: "PutMode", location: .querystring, locationName: "mode"),
+                    ShapeMember(name: "failOnWarnings", shape: "Boolean", location: .querystring, locationName: "failonwarnings"),
+                    ShapeMember(name: "parameters", shape: "MapOfStringToString", location: .querystring),
+                    ShapeMember(name: "body", shape: "Blob", isRequired: true, isPayload: true),
                 ]
             )
         )
@@ -862,6 +1032,37 @@ extension APIGateway {
         )
         shapes.append(Shape(name: "StatusCode", type: .string, pattern: #"[1-5]\d\d"#))
         shapes.append(Shape(name: "String", type: .string))
+        shapes.append(
+            Shape(
+                name: "TestInvokeMethodRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(name: "resourceId", shape: "String", location: .uri, locationName: "resource_id", isRequired: true),
+                    ShapeMember(name: "httpMethod", shape: "String", location: .uri, locationName: "http_method", isRequired: true),
+                    ShapeMember(name: "pathWithQueryString", shape: "String"),
+                    ShapeMember(name: "body", shape: "String"),
+                    ShapeMember(name: "headers", shape: "MapOfStringToString"),
+                    ShapeMember(name: "multiValueHeaders", shape: "MapOfStringToList"),
+                    ShapeMember(name: "clientCertificateId", shape: "String"),
+                    ShapeMember(name: "stageVariables", shape: "MapOfStringToString"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "TestInvokeMethodResponse",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "status", shape: "Integer"),
+                    ShapeMember(name: "body", shape: "String"),
+                    ShapeMember(name: "headers", shape: "MapOfStringToString"),
+                    ShapeMember(name: "multiValueHeaders", shape: "MapOfStringToList"),
+                    ShapeMember(name: "log", shape: "String"),
+                    ShapeMember(name: "latency", shape: "Long"),
+                ]
+            )
+        )
         shapes.append(Shape(name: "Timestamp", type: .timestamp))
         shapes.append(
             Shape(
@@ -905,6 +1106,23 @@ extension APIGateway {
                 members: [
                     ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
                     ShapeMember(name: "authorizerId", shape: "String", location: .uri, locationName: "authorizer_id", isRequired: true),
+                    ShapeMember(name: "patchOperations", shape: "ListOfPatchOperation"),
+                ]
+            )
+        )
+        shapes.append(
+            Shape(
+                name: "UpdateGatewayResponseRequest",
+                type: .structure,
+                members: [
+                    ShapeMember(name: "restApiId", shape: "String", location: .uri, locationName: "restapi_id", isRequired: true),
+                    ShapeMember(
+                        name: "responseType",
+                        shape: "GatewayResponseType",
+                        location: .uri,
+                        locationName: "response_type",
+                        isRequired: true
+                    ),
                     ShapeMember(name: "patchOperations", shape: "ListOfPatchOperation"),
                 ]
             )

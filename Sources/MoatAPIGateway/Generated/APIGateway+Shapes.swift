@@ -514,6 +514,24 @@ extension APIGateway {
 }
 
 extension APIGateway {
+    /// The `DeleteGatewayResponseRequest` structure.
+    public struct DeleteGatewayResponseRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var responseType: GatewayResponseType
+
+        public init(restApiId: String, responseType: GatewayResponseType) {
+            self.restApiId = restApiId
+            self.responseType = responseType
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case responseType = "responseType"
+        }
+    }
+}
+
+extension APIGateway {
     /// The `DeleteIntegrationRequest` structure.
     public struct DeleteIntegrationRequest: Codable, Sendable, Equatable {
         public var restApiId: String
@@ -773,6 +791,111 @@ extension APIGateway {
 }
 
 extension APIGateway {
+    /// The `ExportResponse` structure.
+    public struct ExportResponse: Codable, Sendable, Equatable {
+        public var contentType: String?
+        public var contentDisposition: String?
+        public var body: Data?
+
+        public init(contentType: String? = nil, contentDisposition: String? = nil, body: Data? = nil) {
+            self.contentType = contentType
+            self.contentDisposition = contentDisposition
+            self.body = body
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case contentType = "contentType"
+            case contentDisposition = "contentDisposition"
+            case body = "body"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `GatewayResponse` structure.
+    public struct GatewayResponse: Codable, Sendable, Equatable {
+        public var responseType: GatewayResponseType?
+        public var statusCode: String?
+        public var responseParameters: [String: String]?
+        public var responseTemplates: [String: String]?
+        public var defaultResponse: Bool?
+
+        public init(
+            responseType: GatewayResponseType? = nil,
+            statusCode: String? = nil,
+            responseParameters: [String: String]? = nil,
+            responseTemplates: [String: String]? = nil,
+            defaultResponse: Bool? = nil
+        ) {
+            self.responseType = responseType
+            self.statusCode = statusCode
+            self.responseParameters = responseParameters
+            self.responseTemplates = responseTemplates
+            self.defaultResponse = defaultResponse
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case responseType = "responseType"
+            case statusCode = "statusCode"
+            case responseParameters = "responseParameters"
+            case responseTemplates = "responseTemplates"
+            case defaultResponse = "defaultResponse"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `GatewayResponseType` values of the model; other values decode too, and validation refuses them.
+    public struct GatewayResponseType: RawRepresentable, Codable, Sendable, Hashable {
+        public var rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let default4xx = GatewayResponseType(rawValue: "DEFAULT_4XX")
+        public static let default5xx = GatewayResponseType(rawValue: "DEFAULT_5XX")
+        public static let resourceNotFound = GatewayResponseType(rawValue: "RESOURCE_NOT_FOUND")
+        public static let unauthorized = GatewayResponseType(rawValue: "UNAUTHORIZED")
+        public static let invalidApiKey = GatewayResponseType(rawValue: "INVALID_API_KEY")
+        public static let accessDenied = GatewayResponseType(rawValue: "ACCESS_DENIED")
+        public static let authorizerFailure = GatewayResponseType(rawValue: "AUTHORIZER_FAILURE")
+        public static let authorizerConfigurationError = GatewayResponseType(rawValue: "AUTHORIZER_CONFIGURATION_ERROR")
+        public static let invalidSignature = GatewayResponseType(rawValue: "INVALID_SIGNATURE")
+        public static let expiredToken = GatewayResponseType(rawValue: "EXPIRED_TOKEN")
+        public static let missingAuthenticationToken = GatewayResponseType(rawValue: "MISSING_AUTHENTICATION_TOKEN")
+        public static let integrationFailure = GatewayResponseType(rawValue: "INTEGRATION_FAILURE")
+        public static let integrationTimeout = GatewayResponseType(rawValue: "INTEGRATION_TIMEOUT")
+        public static let apiConfigurationError = GatewayResponseType(rawValue: "API_CONFIGURATION_ERROR")
+        public static let unsupportedMediaType = GatewayResponseType(rawValue: "UNSUPPORTED_MEDIA_TYPE")
+        public static let badRequestParameters = GatewayResponseType(rawValue: "BAD_REQUEST_PARAMETERS")
+        public static let badRequestBody = GatewayResponseType(rawValue: "BAD_REQUEST_BODY")
+        public static let requestTooLarge = GatewayResponseType(rawValue: "REQUEST_TOO_LARGE")
+        public static let throttled = GatewayResponseType(rawValue: "THROTTLED")
+        public static let quotaExceeded = GatewayResponseType(rawValue: "QUOTA_EXCEEDED")
+        public static let wafFiltered = GatewayResponseType(rawValue: "WAF_FILTERED")
+    }
+}
+
+extension APIGateway {
+    /// The `GatewayResponses` structure.
+    public struct GatewayResponses: Codable, Sendable, Equatable {
+        public var position: String?
+        public var items: [GatewayResponse]?
+
+        public init(position: String? = nil, items: [GatewayResponse]? = nil) {
+            self.position = position
+            self.items = items
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case position = "position"
+            case items = "items"
+        }
+    }
+}
+
+extension APIGateway {
     /// The `GetAuthorizerRequest` structure.
     public struct GetAuthorizerRequest: Codable, Sendable, Equatable {
         public var restApiId: String
@@ -835,6 +958,72 @@ extension APIGateway {
 extension APIGateway {
     /// The `GetDeploymentsRequest` structure.
     public struct GetDeploymentsRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var position: String?
+        public var limit: Int?
+
+        public init(restApiId: String, position: String? = nil, limit: Int? = nil) {
+            self.restApiId = restApiId
+            self.position = position
+            self.limit = limit
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case position = "position"
+            case limit = "limit"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `GetExportRequest` structure.
+    public struct GetExportRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var stageName: String
+        public var exportType: String
+        public var parameters: [String: String]?
+        public var accepts: String?
+
+        public init(restApiId: String, stageName: String, exportType: String, parameters: [String: String]? = nil, accepts: String? = nil) {
+            self.restApiId = restApiId
+            self.stageName = stageName
+            self.exportType = exportType
+            self.parameters = parameters
+            self.accepts = accepts
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case stageName = "stageName"
+            case exportType = "exportType"
+            case parameters = "parameters"
+            case accepts = "accepts"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `GetGatewayResponseRequest` structure.
+    public struct GetGatewayResponseRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var responseType: GatewayResponseType
+
+        public init(restApiId: String, responseType: GatewayResponseType) {
+            self.restApiId = restApiId
+            self.responseType = responseType
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case responseType = "responseType"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `GetGatewayResponsesRequest` structure.
+    public struct GetGatewayResponsesRequest: Codable, Sendable, Equatable {
         public var restApiId: String
         public var position: String?
         public var limit: Int?
@@ -1053,6 +1242,27 @@ extension APIGateway {
         private enum CodingKeys: String, CodingKey {
             case restApiId = "restApiId"
             case deploymentId = "deploymentId"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `ImportRestApiRequest` structure.
+    public struct ImportRestApiRequest: Codable, Sendable, Equatable {
+        public var failOnWarnings: Bool?
+        public var parameters: [String: String]?
+        public var body: Data
+
+        public init(failOnWarnings: Bool? = nil, parameters: [String: String]? = nil, body: Data) {
+            self.failOnWarnings = failOnWarnings
+            self.parameters = parameters
+            self.body = body
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case failOnWarnings = "failOnWarnings"
+            case parameters = "parameters"
+            case body = "body"
         }
     }
 }
@@ -1394,6 +1604,39 @@ extension APIGateway {
 }
 
 extension APIGateway {
+    /// The `PutGatewayResponseRequest` structure.
+    public struct PutGatewayResponseRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var responseType: GatewayResponseType
+        public var statusCode: String?
+        public var responseParameters: [String: String]?
+        public var responseTemplates: [String: String]?
+
+        public init(
+            restApiId: String,
+            responseType: GatewayResponseType,
+            statusCode: String? = nil,
+            responseParameters: [String: String]? = nil,
+            responseTemplates: [String: String]? = nil
+        ) {
+            self.restApiId = restApiId
+            self.responseType = responseType
+            self.statusCode = statusCode
+            self.responseParameters = responseParameters
+            self.responseTemplates = responseTemplates
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case responseType = "responseType"
+            case statusCode = "statusCode"
+            case responseParameters = "responseParameters"
+            case responseTemplates = "responseTemplates"
+        }
+    }
+}
+
+extension APIGateway {
     /// The `PutIntegrationRequest` structure.
     public struct PutIntegrationRequest: Codable, Sendable, Equatable {
         public var restApiId: String
@@ -1617,6 +1860,47 @@ extension APIGateway {
             case statusCode = "statusCode"
             case responseParameters = "responseParameters"
             case responseModels = "responseModels"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `PutMode` values of the model; other values decode too, and validation refuses them.
+    public struct PutMode: RawRepresentable, Codable, Sendable, Hashable {
+        public var rawValue: String
+
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        public static let merge = PutMode(rawValue: "merge")
+        public static let overwrite = PutMode(rawValue: "overwrite")
+    }
+}
+
+extension APIGateway {
+    /// The `PutRestApiRequest` structure.
+    public struct PutRestApiRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var mode: PutMode?
+        public var failOnWarnings: Bool?
+        public var parameters: [String: String]?
+        public var body: Data
+
+        public init(restApiId: String, mode: PutMode? = nil, failOnWarnings: Bool? = nil, parameters: [String: String]? = nil, body: Data) {
+            self.restApiId = restApiId
+            self.mode = mode
+            self.failOnWarnings = failOnWarnings
+            self.parameters = parameters
+            self.body = body
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case mode = "mode"
+            case failOnWarnings = "failOnWarnings"
+            case parameters = "parameters"
+            case body = "body"
         }
     }
 }
@@ -1910,6 +2194,92 @@ extension APIGateway {
 }
 
 extension APIGateway {
+    /// The `TestInvokeMethodRequest` structure.
+    public struct TestInvokeMethodRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var resourceId: String
+        public var httpMethod: String
+        public var pathWithQueryString: String?
+        public var body: String?
+        public var headers: [String: String]?
+        public var multiValueHeaders: [String: [String]]?
+        public var clientCertificateId: String?
+        public var stageVariables: [String: String]?
+
+        public init(
+            restApiId: String,
+            resourceId: String,
+            httpMethod: String,
+            pathWithQueryString: String? = nil,
+            body: String? = nil,
+            headers: [String: String]? = nil,
+            multiValueHeaders: [String: [String]]? = nil,
+            clientCertificateId: String? = nil,
+            stageVariables: [String: String]? = nil
+        ) {
+            self.restApiId = restApiId
+            self.resourceId = resourceId
+            self.httpMethod = httpMethod
+            self.pathWithQueryString = pathWithQueryString
+            self.body = body
+            self.headers = headers
+            self.multiValueHeaders = multiValueHeaders
+            self.clientCertificateId = clientCertificateId
+            self.stageVariables = stageVariables
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case resourceId = "resourceId"
+            case httpMethod = "httpMethod"
+            case pathWithQueryString = "pathWithQueryString"
+            case body = "body"
+            case headers = "headers"
+            case multiValueHeaders = "multiValueHeaders"
+            case clientCertificateId = "clientCertificateId"
+            case stageVariables = "stageVariables"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `TestInvokeMethodResponse` structure.
+    public struct TestInvokeMethodResponse: Codable, Sendable, Equatable {
+        public var status: Int?
+        public var body: String?
+        public var headers: [String: String]?
+        public var multiValueHeaders: [String: [String]]?
+        public var log: String?
+        public var latency: Int64?
+
+        public init(
+            status: Int? = nil,
+            body: String? = nil,
+            headers: [String: String]? = nil,
+            multiValueHeaders: [String: [String]]? = nil,
+            log: String? = nil,
+            latency: Int64? = nil
+        ) {
+            self.status = status
+            self.body = body
+            self.headers = headers
+            self.multiValueHeaders = multiValueHeaders
+            self.log = log
+            self.latency = latency
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case status = "status"
+            case body = "body"
+            case headers = "headers"
+            case multiValueHeaders = "multiValueHeaders"
+            case log = "log"
+            case latency = "latency"
+        }
+    }
+}
+
+extension APIGateway {
     /// The `TlsConfig` structure.
     public struct TlsConfig: Codable, Sendable, Equatable {
         public var insecureSkipVerification: Bool?
@@ -1955,6 +2325,27 @@ extension APIGateway {
         private enum CodingKeys: String, CodingKey {
             case restApiId = "restApiId"
             case authorizerId = "authorizerId"
+            case patchOperations = "patchOperations"
+        }
+    }
+}
+
+extension APIGateway {
+    /// The `UpdateGatewayResponseRequest` structure.
+    public struct UpdateGatewayResponseRequest: Codable, Sendable, Equatable {
+        public var restApiId: String
+        public var responseType: GatewayResponseType
+        public var patchOperations: [PatchOperation]?
+
+        public init(restApiId: String, responseType: GatewayResponseType, patchOperations: [PatchOperation]? = nil) {
+            self.restApiId = restApiId
+            self.responseType = responseType
+            self.patchOperations = patchOperations
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case restApiId = "restApiId"
+            case responseType = "responseType"
             case patchOperations = "patchOperations"
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 import MoatStorage
 import SQLKit
 
@@ -9,6 +10,8 @@ import SQLKit
 /// are serial on both backends, and a failed operation rolls back whole.
 struct APIGatewayStore: Sendable {
     let database: Database
+    /// Bumped after every transaction, so that the data plane's cached stages are reloaded after a write.
+    let changes = ChangeCounter()
 
     static let migrations: [Migration] = [
         Migration(
@@ -47,9 +50,11 @@ struct APIGatewayStore: Sendable {
         )
     ]
 
-    /// Runs `body` in one transaction: the store's methods called from it take part.
+    /// Runs `body` in one transaction: the store's methods called from it take part. Every write to stages and
+    /// deployments runs in one, so ``changes`` moves once it is committed (or rolled back).
     func transaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await database.transaction { _ in try await body() }
+        defer { changes.bump() }
+        return try await database.transaction { _ in try await body() }
     }
 
     // MARK: REST APIs
@@ -194,14 +199,19 @@ struct APIGatewayStore: Sendable {
         }
     }
 
-    /// The stage and the deployment it serves, read together.
+    /// The stage and the deployment it serves, read together in one statement.
     func deployedStage(_ name: String, of restApiId: String) async throws -> (StageRecord, DeploymentRecord)? {
-        try await transaction {
-            guard let stage = try await stage(name, of: restApiId),
-                let deployment = try await deployment(stage.deploymentId, of: restApiId)
-            else { return nil }
-            return (stage, deployment)
-        }
+        guard
+            let row = try await database.sql.raw(
+                """
+                SELECT s.name, s.attributes, d.rest_api_id, d.id, d.description, d.created_at, d.snapshot
+                FROM apigateway_stages s
+                JOIN apigateway_deployments d ON d.rest_api_id = s.rest_api_id AND d.id = s.deployment_id
+                WHERE s.rest_api_id = \(bind: restApiId) AND s.name = \(bind: name)
+                """
+            ).first()
+        else { return nil }
+        return (try Self.stage(row), try Self.deployment(row))
     }
 
     func deleteAll() async throws {

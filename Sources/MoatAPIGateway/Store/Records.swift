@@ -5,6 +5,11 @@ import Foundation
 struct APIDefinition: Codable, Sendable, Equatable {
     var resources: [APIGateway.Resource]
     var authorizers: [APIGateway.Authorizer]
+    /// The API's binary media types when a deployment froze it (as on AWS, a change takes effect on the next
+    /// deployment); nil in the live definition, where the API's attributes hold them.
+    var binaryMediaTypes: [String]? = nil
+    /// Customised gateway responses by response type (`UNAUTHORIZED`, `DEFAULT_4XX`…).
+    var gatewayResponses: [String: APIGateway.GatewayResponse]? = nil
 
     /// Whether any resource has a method: an API without one cannot be deployed.
     var hasMethods: Bool {

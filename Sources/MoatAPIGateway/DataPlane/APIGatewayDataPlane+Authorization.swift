@@ -1,0 +1,111 @@
+import Foundation
+import MoatCore
+
+extension APIGatewayDataPlane {
+    /// Runs the method's authorizer and says what it established, or refuses the request with API Gateway's answer.
+    func authorize(
+        _ request: IncomingRequest,
+        route: MatchedRoute,
+        compiled: CompiledStage,
+        note: inout AccessLogNote
+    ) async throws -> AuthorizerOutput {
+        switch route.method.authorizationType ?? "NONE" {
+        case "NONE":
+            return .none
+        case "COGNITO_USER_POOLS":
+            guard let id = route.method.authorizerId, let authorizer = compiled.authorizers[id] else {
+                throw Refusal(.apiConfigurationError, detail: "the method's authorizer is not in the deployment")
+            }
+            return try await userPoolAuthorizer(authorizer, request: request, scopes: route.method.authorizationScopes ?? [])
+        case "CUSTOM":
+            guard let id = route.method.authorizerId, let authorizer = compiled.authorizers[id] else {
+                throw Refusal(.apiConfigurationError, detail: "the method's authorizer is not in the deployment")
+            }
+            let result = try await lambdaAuthorizer(authorizer, request: request, route: route, compiled: compiled, note: &note)
+            note.principalId = result.principalId
+            return .lambda(principalId: result.principalId, context: result.context, integrationLatency: note.authorizerLatency ?? 0)
+        default:
+            // AWS_IAM: signed calls to the data plane are not verified yet; without a signature AWS answers this.
+            throw Refusal(.missingAuthenticationToken)
+        }
+    }
+
+    /// A `COGNITO_USER_POOLS` authorizer: the token in the identity source (`Authorization` unless configured),
+    /// verified against the authorizer's pools.
+    private func userPoolAuthorizer(_ authorizer: APIGateway.Authorizer, request: IncomingRequest, scopes: [String]) async throws
+        -> AuthorizerOutput
+    {
+        let header = authorizer.identitySource?.dropPrefix("method.request.header.") ?? "Authorization"
+        guard var token = request.header(header)?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            throw Refusal(.unauthorized)
+        }
+        if token.count > 7, token.prefix(7).lowercased() == "bearer " { token = String(token.dropFirst(7)) }
+        switch await backends.userPools.verify(token: token, userPoolArns: authorizer.providerARNs ?? [], scopes: scopes, now: request.time) {
+        case .verified(let claims): return .cognitoUserPools(claims: claims)
+        case .expired: throw Refusal(.expiredToken)
+        case .unauthorized: throw Refusal(.unauthorized)
+        }
+    }
+
+    /// A `TOKEN` or `REQUEST` Lambda authorizer: its answer for this identity (cached for the authorizer's TTL),
+    /// whose policy must allow `execute-api:Invoke` on the request's method ARN.
+    private func lambdaAuthorizer(
+        _ authorizer: APIGateway.Authorizer,
+        request: IncomingRequest,
+        route: MatchedRoute,
+        compiled: CompiledStage,
+        note: inout AccessLogNote
+    ) async throws -> LambdaAuthorizerResult {
+        let stage = compiled.stage
+        let methodArn = executeAPIArn(stage, verb: request.httpMethod, path: request.path)
+        let isToken = authorizer.type != .request
+        let exchange = Exchange(request: request, compiled: compiled, route: route, authorizer: .none, accountId: accountId)
+        let identitySource = isToken ? (authorizer.identitySource ?? "method.request.header.Authorization") : authorizer.identitySource
+        guard
+            let identity = IdentitySource.values(identitySource, request: request, stageVariables: stage.variables, context: { name in
+                exchange.requestParameter("context." + name)
+            })
+        else { throw Refusal(.unauthorized) }
+        if isToken, let expression = authorizer.identityValidationExpression, !expression.isEmpty {
+            guard let token = identity.first, patterns.fullMatch(expression, token) else { throw Refusal(.unauthorized) }
+        }
+        let ttl = authorizer.authorizerResultTtlInSeconds ?? 300
+        let cacheKey = ttl > 0 && !identity.isEmpty
+            ? AuthorizerResultCache.key(authorizerId: authorizer.id ?? "", identity: identity.joined(separator: "\u{1}")) : nil
+        let result: LambdaAuthorizerResult
+        if let cacheKey, let cached = authorizerResults.get(cacheKey, now: .now) {
+            result = cached
+        } else {
+            guard let functionArn = LambdaURI.functionArn(authorizer.authorizerUri.map(exchange.substitutingStageVariables)) else {
+                throw Refusal(.authorizerConfigurationError, detail: "the authorizer's URI names no Lambda function")
+            }
+            var event: [(key: String, value: JSONValue)] = [("type", .string(isToken ? "TOKEN" : "REQUEST"))]
+            if isToken {
+                event += [("authorizationToken", .string(identity.first ?? "")), ("methodArn", .string(methodArn))]
+            } else {
+                event.append(("methodArn", .string(methodArn)))
+                for (key, value) in exchange.proxyEvent().members ?? [] where key != "body" && key != "isBase64Encoded" { event.append((key, value)) }
+            }
+            let started = ContinuousClock.now
+            let sourceArn = "arn:aws:execute-api:\(region):\(accountId):\(stage.restApiId)/authorizers/\(authorizer.id ?? "")"
+            let answer = try await invoke(functionArn, sourceArn: sourceArn, payload: ProxyEvent.payload(.object(event)),
+                requestId: request.requestId, timeout: settings.integrationTimeout, failure: .authorizerConfigurationError)
+            note.authorizerLatency = Self.milliseconds(ContinuousClock.now - started)
+            if answer.functionError != nil {
+                let message = (try? JSONParser.parse(answer.payload))?["errorMessage"]
+                if message == .string("Unauthorized") { throw Refusal(.unauthorized) }
+                throw Refusal(.authorizerConfigurationError, detail: "the authorizer function failed")
+            }
+            guard let parsed = LambdaAuthorizerResult.parse(answer.payload) else {
+                throw Refusal(.authorizerConfigurationError, detail: "the authorizer's answer is not a policy document")
+            }
+            result = parsed
+            if let cacheKey { authorizerResults.put(cacheKey, parsed, ttl: .seconds(ttl), now: .now) }
+        }
+        switch result.decision(methodArn: methodArn, accountId: accountId, now: request.time) {
+        case .allow: return result
+        case .explicitDeny: throw Refusal(.explicitDeny)
+        case .implicitDeny: throw Refusal(.accessDenied)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MoatAPIGateway
+import MoatCognito
+import MoatCore
+import MoatTokenVerifier
+import Synchronization
+
+/// The `COGNITO_USER_POOLS` authorizer's check, made by the same verifier Swift backends use
+/// (``CognitoTokenVerifier``), with each pool's keys read in-process rather than fetched.
+///
+/// The token's issuer must be one of the authorizer's pools (a token of another pool is refused as API Gateway
+/// refuses it: 401 `Unauthorized`). Without scopes on the method only ID tokens pass; with scopes, only access tokens
+/// holding one of them.
+final class CognitoGatewayUserPools: GatewayUserPools {
+    let cognito: CognitoDomain
+    private let verifiers = Mutex<[String: CognitoTokenVerifier]>([:])
+
+    init(cognito: CognitoDomain) { self.cognito = cognito }
+
+    func verify(token: String, userPoolArns: [String], scopes: [String], now: Date) async -> UserPoolVerdict {
+        guard let issuer = Self.unverifiedIssuer(token),
+            let poolId = userPoolArns.lazy.compactMap(Self.poolId).first(where: { self.cognito.issuer(poolId: $0) == issuer })
+        else { return .unauthorized }
+        do {
+            // A deleted pool's tokens stop working at once, even those the verifier remembers.
+            guard try await cognito.poolExists(poolId) else { return .unauthorized }
+            let verified = try await verifier(poolId).verify(token, requiredScopes: scopes, now: now)
+            guard verified.tokenUse == (scopes.isEmpty ? .id : .access) else { return .unauthorized }
+            return .verified(claims: verified.claims)
+        } catch TokenVerificationError.expired {
+            return .expired
+        } catch {
+            return .unauthorized
+        }
+    }
+
+    private func verifier(_ poolId: String) -> CognitoTokenVerifier {
+        if let existing = verifiers.withLock({ $0[poolId] }) { return existing }
+        let made = CognitoTokenVerifier(issuer: cognito.issuer(poolId: poolId), keys: PoolKeys(cognito: cognito, poolId: poolId))
+        return verifiers.withLock { verifiers in
+            if verifiers.count >= 1000 { verifiers.removeAll() }
+            if let raced = verifiers[poolId] { return raced }
+            verifiers[poolId] = made
+            return made
+        }
+    }
+
+    /// `arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID` → `POOL_ID`.
+    static func poolId(_ arn: String) -> String? {
+        guard let marker = arn.range(of: ":userpool/") else { return nil }
+        let id = arn[marker.upperBound...]
+        return id.isEmpty ? nil : String(id)
+    }
+
+    /// The `iss` of a token, read before anything is verified, only to choose the pool whose keys verify it.
+    static func unverifiedIssuer(_ token: String) -> String? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1].utf8.count <= 16_384 else { return nil }
+        var text = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.utf8.count % 4 != 0 { text += "=" }
+        guard let payload = Data(base64Encoded: text), case .string(let issuer)? = (try? JSONParser.parse(Array(payload)))?["iss"] else {
+            return nil
+        }
+        return issuer
+    }
+}
+
+/// A pool's public keys, read from Cognito once: a pool's key never changes while the pool exists.
+final class PoolKeys: JSONWebKeySource {
+    let cognito: CognitoDomain
+    let poolId: String
+    private let loaded = Mutex<JSONWebKeySet?>(nil)
+
+    init(cognito: CognitoDomain, poolId: String) {
+        self.cognito = cognito
+        self.poolId = poolId
+    }
+
+    func keys(refresh: Bool) async throws -> JSONWebKeySet {
+        if !refresh, let keys = loaded.withLock({ $0 }) { return keys }
+        guard let document = try await cognito.jwks(poolId: poolId) else { throw TokenVerificationError.keysUnavailable }
+        let keys = try JSONWebKeySet(json: Array(document.utf8))
+        loaded.withLock { $0 = keys }
+        return keys
+    }
+}
