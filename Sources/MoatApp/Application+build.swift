@@ -88,6 +88,10 @@ public func buildApplication(
         backends: GatewayBackends(
             functions: LambdaGatewayFunctions(lambda: core.lambda, accountId: configuration.accountId, region: configuration.region, logger: logger),
             userPools: CognitoGatewayUserPools(cognito: core.cognito),
+            callers: IAMGatewayCallers(
+                credentials: core.iam.credentials, authorizer: core.iam.authorizer, region: configuration.region,
+                allowedSkew: configuration.allowedClockSkew
+            ),
             upstream: HTTPClientUpstream(client: upstreamClient),
             accessLog: LogsGatewayAccessLog(buffer: core.functionLogs)
         ),

@@ -4,6 +4,7 @@ import Logging
 import MoatAPIGateway
 import MoatCore
 import MoatLambda
+import MoatWire
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -77,6 +78,50 @@ struct HTTPClientUpstream: GatewayUpstream {
         } catch {
             throw .failed("\(error)")
         }
+    }
+}
+
+/// `AWS_IAM` methods: the request's SigV4 signature for `execute-api`, checked as every signed call of Moat is
+/// (the same credentials, skew and signing-key cache), then IAM policy evaluation.
+struct IAMGatewayCallers: GatewayCallers {
+    static let signingName = "execute-api"
+
+    let credentials: any CredentialResolving
+    let authorizer: any RequestAuthorizing
+    let region: String
+    let allowedSkew: TimeInterval
+    let signingKeys = SigV4SigningKeyCache()
+
+    func authenticate(_ request: IncomingRequest) async -> CallerAuthentication {
+        let signed = SigV4Request(
+            method: request.httpMethod,
+            rawPath: request.rawPath,
+            rawQuery: request.rawQuery,
+            headers: request.headers,
+            payloadSHA256: SigV4Request.payloadSHA256(of: request.body),
+            now: request.time
+        )
+        let verifier = SigV4Verifier(allowedSkew: allowedSkew, signingKeys: signingKeys)
+        do {
+            let verified = try await verifier.verify(signed, expectedRegion: region, expectedService: Self.signingName, credentials: credentials)
+            await credentials.recordUse(of: verified.credential.accessKeyId, service: Self.signingName, region: verified.region, at: request.time)
+            return .signed(verified.credential.principal)
+        } catch {
+            switch error.kind {
+            case .missingAuthentication: return .unsigned
+            case .unknownAccessKey, .missingSecurityToken, .invalidSecurityToken: return .invalidSecurityToken
+            case .expiredSecurityToken: return .expiredSecurityToken
+            case .credentialLookupFailed: return .unavailable(error.message)
+            case .incompleteSignature, .missingDate, .invalidDate, .requestTimeTooSkewed, .presignedURLExpired, .credentialScopeDateMismatch,
+                .credentialScopeRegionMismatch, .credentialScopeServiceMismatch, .credentialScopeTerminatorInvalid, .payloadHashMismatch,
+                .signatureMismatch:
+                return .invalidSignature(message: error.message)
+            }
+        }
+    }
+
+    func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationDecision {
+        try await authorizer.authorize(request)
     }
 }
 

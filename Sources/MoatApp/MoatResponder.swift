@@ -33,16 +33,7 @@ public struct MoatResponder: HTTPResponder {
             return Self.limitResponse(status: .serviceUnavailable, message: "Too many requests in flight; retry later")
         }
         defer { inFlight.release() }
-        var headerBytes = request.uri.description.utf8.count
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(request.headers.count + 1)
-        // HTTP/1.1's Host header arrives as the `:authority` pseudo-header; SigV4 signs it as `host`.
-        if let authority = request.head.authority { headers.append(("Host", authority)) }
-        for field in request.headers {
-            headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4
-            headers.append((field.name.rawName, field.value))
-        }
-        if headerBytes > maximumHeaderSize {
+        guard let headers = headerList(of: request) else {
             return Self.limitResponse(status: .init(code: 431), message: "Request header fields too large")
         }
         let body: ByteBuffer
@@ -72,12 +63,9 @@ public struct MoatResponder: HTTPResponder {
         )
     }
 
-    /// A call to a deployed stage: read whole (up to API Gateway's 10 MB), then served by the data plane.
-    func serveStage(_ target: StageTarget, request: Request, context: MoatRequestContext) async -> Response {
-        guard inFlight.acquire() else {
-            return Self.limitResponse(status: .serviceUnavailable, message: "Too many requests in flight; retry later")
-        }
-        defer { inFlight.release() }
+    /// The request's headers in order, `Host` first (HTTP/1.1's Host arrives as the `:authority` pseudo-header; SigV4
+    /// signs it as `host`), or nil when the request line and headers together exceed the limit.
+    private func headerList(of request: Request) -> [(name: String, value: String)]? {
         var headerBytes = request.uri.description.utf8.count
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
@@ -86,14 +74,24 @@ public struct MoatResponder: HTTPResponder {
             headerBytes += field.name.rawName.utf8.count + field.value.utf8.count + 4
             headers.append((field.name.rawName, field.value))
         }
-        if headerBytes > maximumHeaderSize {
+        return headerBytes > maximumHeaderSize ? nil : headers
+    }
+
+    /// A call to a deployed stage: read whole (up to API Gateway's 10 MB), then served by the data plane.
+    func serveStage(_ target: StageTarget, request: Request, context: MoatRequestContext) async -> Response {
+        guard inFlight.acquire() else {
+            return Self.limitResponse(status: .serviceUnavailable, message: "Too many requests in flight; retry later")
+        }
+        defer { inFlight.release() }
+        guard let headers = headerList(of: request) else {
             return Self.limitResponse(status: .init(code: 431), message: "Request header fields too large")
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: gateway.settings.maximumBodySize)
         } catch {
-            return Self.response(GatewayAnswer(status: 413, headers: [("Content-Type", "application/json")], body: Array(#"{"message":"Request Too Long"}"#.utf8)), close: true)
+            // API Gateway's own 413, without reading the rest; the connection closes, as the body was not consumed.
+            return Self.response(GatewayAnswer(.requestTooLarge), close: true)
         }
         let incoming = IncomingRequest(
             httpMethod: request.method.rawValue,
@@ -105,7 +103,9 @@ public struct MoatResponder: HTTPResponder {
             requestId: UUID().uuidString.lowercased(),
             extendedRequestId: StageTarget.extendedRequestId(),
             time: Date(),
-            domainName: target.domainName
+            domainName: target.domainName,
+            rawPath: request.uri.path,
+            rawQuery: request.uri.query ?? ""
         )
         let answer = await gateway.handle(incoming, restApiId: target.restApiId, stageName: target.stageName)
         return Self.response(answer, close: false)

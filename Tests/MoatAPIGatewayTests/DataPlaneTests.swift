@@ -52,6 +52,27 @@ struct DataPlaneTests {
         }
     }
 
+    /// Signatures: `Authorization: good` signs as the user `ann`, whom IAM allows `GET /ping` only; `bad` does not
+    /// verify.
+    struct Callers: GatewayCallers {
+        static let ann = Principal(
+            kind: .user, accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/ann", userId: "AIDAANN",
+            entityName: "ann", entityArn: "arn:aws:iam::123456789012:user/ann", accessKeyId: "AKIAANN"
+        )
+
+        func authenticate(_ request: IncomingRequest) async -> CallerAuthentication {
+            switch request.header("Authorization") {
+            case nil: .unsigned
+            case "good": .signed(Self.ann)
+            default: .invalidSignature(message: "Signature mismatch")
+            }
+        }
+
+        func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationDecision {
+            request.action == "execute-api:Invoke" && request.resource.hasSuffix("/GET/ping") ? .allow : .implicitDeny(reason: "no policy")
+        }
+    }
+
     struct NoUpstream: GatewayUpstream {
         func send(_ request: UpstreamRequest, timeout: Duration, maximumResponseSize: Int) async throws(UpstreamError) -> UpstreamResponse {
             throw .failed("no upstream in these tests")
@@ -93,7 +114,9 @@ struct DataPlaneTests {
         try await TestBackend.sqliteInMemory.withDatabase { database in
             try await Migrator.run(APIGatewayDomain.migrations, on: database)
             let domain = APIGatewayDomain(database: database)
-            let backends = GatewayBackends(functions: functions, userPools: UserPools(), upstream: NoUpstream(), accessLog: accessLog)
+            let backends = GatewayBackends(
+                functions: functions, userPools: UserPools(), callers: Callers(), upstream: NoUpstream(), accessLog: accessLog
+            )
             try await body(domain.service, domain.dataPlane(backends: backends, accountId: "123456789012", region: "us-east-1", settings: settings))
         }
     }
@@ -317,6 +340,27 @@ struct DataPlaneTests {
             #expect(tooLarge.status == 400)
             #expect(tooLarge.headers.contains { $0 == ("X-Class", "4xx") })
             #expect(String(decoding: tooLarge.body, as: UTF8.self) == #"{"message":"Request Too Long"}"#)
+        }
+    }
+
+    @Test("AWS_IAM: unsigned, badly signed and refused callers get API Gateway's answers; the signer reaches the integration")
+    func iamAuthorization() async throws {
+        try await withGateway(functions: Functions { _, _ in DataPlaneTests.proxyAnswer("") }) { service, gateway in
+            let apiId = try await mockAPI(service, template: #"{"caller": "$context.identity.userArn", "key": "$context.identity.accessKey"}"#)
+            let ping = try #require(try await service.getResources(.init(restApiId: apiId), context: Self.context).items?.first { $0.path == "/ping" }?.id)
+            _ = try await service.updateMethod(
+                .init(restApiId: apiId, resourceId: ping, httpMethod: "GET", patchOperations: [.init(op: .replace, path: "/authorizationType", value: "AWS_IAM")]),
+                context: Self.context
+            )
+            try await deploy(service, apiId)
+            func call(_ authorization: String?, method: String = "GET") async -> (Int, String) {
+                let headers = authorization.map { [("Authorization", $0)] } ?? []
+                let answer = await gateway.handle(Self.request(method, "/ping", headers: headers), restApiId: apiId, stageName: "dev")
+                return (answer.status, String(decoding: answer.body, as: UTF8.self))
+            }
+            #expect(await call(nil) == (403, #"{"message":"Missing Authentication Token"}"#))
+            #expect(await call("bad") == (403, #"{"message":"Signature mismatch"}"#))
+            #expect(await call("good") == (200, #"{"caller": "arn:aws:iam::123456789012:user/ann", "key": "AKIAANN"}"#))
         }
     }
 

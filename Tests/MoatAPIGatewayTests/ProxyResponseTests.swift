@@ -167,6 +167,20 @@ struct ProxyResponseTests {
                 "AUTHORIZER_CONFIGURATION_ERROR"
             ),
             (.unsupportedMediaType, 415, #"{"message": "Unsupported Media Type"}"#, "UnsupportedMediaTypeException", "UNSUPPORTED_MEDIA_TYPE"),
+            (
+                .invalidSignature, 403,
+                #"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+                "InvalidSignatureException", "INVALID_SIGNATURE"
+            ),
+            (
+                .invalidSecurityToken, 403, #"{"message":"The security token included in the request is invalid."}"#, "UnrecognizedClientException",
+                "INVALID_SIGNATURE"
+            ),
+            (
+                .expiredSecurityToken, 403, #"{"message":"The security token included in the request is expired"}"#, "ExpiredTokenException",
+                "EXPIRED_TOKEN"
+            ),
+            (.iamAccessDenied, 403, #"{"Message":"User is not authorized to access this resource"}"#, "AccessDeniedException", "ACCESS_DENIED"),
         ]
         #expect(expected.count == GatewayResponse.allCases.count)
         for (response, status, body, errorType, type) in expected {

@@ -8,6 +8,7 @@ called over HTTP, as a browser or Postman would.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import http.server
@@ -24,7 +25,12 @@ from typing import Any
 import pytest
 import requests
 
-from moat_support import ACCOUNT_ID, POLICY_VERSION, REGION, ROOT, MoatServer, aws_client, isolated_environment, moat_binary
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from moat_support import (
+    ACCOUNT_ID, POLICY_VERSION, REGION, ROOT, Creds, MoatServer, aws_client, isolated_environment, moat_binary, signing_clock, utc_now,
+)
 
 pytestmark = pytest.mark.apigateway
 
@@ -811,3 +817,85 @@ def test_binary_media_types_reach_the_function_as_base64_and_come_back_as_bytes(
     # Without an Accept naming a binary type, the function's base64 text comes back as it was answered.
     as_text = requests.post(project.url(api["id"], "dev", "/flip"), data=payload, headers={"Content-Type": "image/png"}, timeout=60)
     assert base64.b64decode(as_text.content) == payload[::-1]
+
+
+# MARK: AWS_IAM methods, called with requests + SigV4
+
+
+def signed_call(method: str, url: str, creds: Creds | None, *, body: bytes = b"", tamper: bytes | None = None,
+                signing_time: Any = None, host: str | None = None) -> requests.Response:
+    """A call signed as the AWS SDKs sign execute-api calls (botocore's SigV4Auth, signing name `execute-api`)."""
+    headers = {"Content-Type": "application/json"}
+    if host:
+        headers["Host"] = host
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
+    if creds is not None:
+        with signing_clock(signing_time):
+            SigV4Auth(creds.botocore(), "execute-api", REGION).add_auth(request)
+    prepared = request.prepare()
+    return requests.request(method, prepared.url, headers=dict(prepared.headers.items()),
+                            data=prepared.body if tamper is None else tamper, timeout=30)
+
+
+def iam_user(project: Project, name: str, policy: dict[str, Any] | None) -> Creds:
+    project.iam.create_user(UserName=name)
+    if policy is not None:
+        project.iam.put_user_policy(UserName=name, PolicyName="invoke", PolicyDocument=json.dumps(policy))
+    return Creds.from_access_key(project.iam.create_access_key(UserName=name)["AccessKey"])
+
+
+def test_aws_iam_methods_verify_the_signature_and_the_callers_policy(project: Project) -> None:
+    api, root = project.api("internal")
+    template = '{"caller": "$context.identity.userArn", "key": "$context.identity.accessKey", "account": "$context.identity.accountId"}'
+    for part in ["orders", "admin"]:
+        mock_route(project, api, root, part, template, method="POST", authorizationType="AWS_IAM")
+    project.apigateway.create_deployment(restApiId=api, stageName="dev")
+    orders_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api}/dev/POST/orders"
+    caller = iam_user(project, "orders-service", {"Version": POLICY_VERSION, "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api}/*"},
+        {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api}/*/*/admin"},
+    ]})
+    stranger = iam_user(project, "stranger", None)
+    orders = project.url(api, "dev", "/orders")
+    body = b'{"item": 1}'
+
+    allowed = signed_call("POST", orders, caller, body=body)
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json() == {"caller": f"arn:aws:iam::{ACCOUNT_ID}:user/orders-service", "key": caller.access_key_id, "account": ACCOUNT_ID}
+    # The Host form signs another path (/dev/orders) and host; both verify.
+    host = f"{api}.execute-api.localhost:{project.server.port}"
+    by_host = signed_call("POST", f"{project.server.endpoint}/dev/orders", caller, body=body, host=host)
+    assert by_host.status_code == 200, by_host.text
+
+    unsigned = requests.post(orders, data=body, timeout=30)
+    assert (unsigned.status_code, unsigned.text) == (403, '{"message":"Missing Authentication Token"}')
+
+    tampered = signed_call("POST", orders, caller, body=body, tamper=b'{"item": 2}')
+    assert tampered.status_code == 403 and tampered.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    wrong_secret = signed_call("POST", orders, caller.with_secret("x" * 40), body=body)
+    assert wrong_secret.status_code == 403 and "signature we calculated does not match" in wrong_secret.json()["message"]
+    skewed = signed_call("POST", orders, caller, body=body, signing_time=utc_now() - dt.timedelta(minutes=10))
+    assert skewed.status_code == 403 and skewed.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    unknown = signed_call("POST", orders, Creds("AKIAUNKNOWNKEY000000", "y" * 40), body=body)
+    assert (unknown.status_code, unknown.text) == (403, '{"message":"The security token included in the request is invalid."}')
+
+    denied = signed_call("POST", project.url(api, "dev", "/admin"), caller, body=body)
+    admin_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api}/dev/POST/admin"
+    assert (denied.status_code, denied.json()) == (403, {
+        "Message": f"User: arn:aws:iam::{ACCOUNT_ID}:user/orders-service is not authorized to perform: execute-api:Invoke "
+                   f"on resource: {admin_arn} with an explicit deny",
+    })
+    refused = signed_call("POST", orders, stranger, body=body)
+    assert (refused.status_code, refused.json()) == (403, {
+        "Message": f"User: arn:aws:iam::{ACCOUNT_ID}:user/stranger is not authorized to perform: execute-api:Invoke on resource: {orders_arn}",
+    })
+
+    # Temporary credentials of an assumed role (the stranger may assume it) are accepted while they last.
+    role = project.iam.create_role(RoleName="invoker", AssumeRolePolicyDocument=json.dumps({"Version": POLICY_VERSION, "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/stranger"}, "Action": "sts:AssumeRole"}]}))["Role"]
+    project.iam.put_role_policy(RoleName="invoker", PolicyName="invoke", PolicyDocument=json.dumps({"Version": POLICY_VERSION, "Statement": [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": orders_arn}]}))
+    session = aws_client("sts", project.server.endpoint, stranger).assume_role(RoleArn=role["Arn"], RoleSessionName="worker")["Credentials"]
+    assumed = signed_call("POST", orders, Creds.from_sts(session), body=body)
+    assert assumed.status_code == 200, assumed.text
+    assert assumed.json()["caller"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/invoker/worker"

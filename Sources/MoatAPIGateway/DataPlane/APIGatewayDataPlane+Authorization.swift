@@ -24,9 +24,41 @@ extension APIGatewayDataPlane {
             let result = try await lambdaAuthorizer(authorizer, request: request, route: route, compiled: compiled, note: &note)
             note.principalId = result.principalId
             return .lambda(principalId: result.principalId, context: result.context, integrationLatency: note.authorizerLatency ?? 0)
+        case "AWS_IAM":
+            return try await iamAuthorization(request, stage: compiled.stage)
         default:
-            // AWS_IAM: signed calls to the data plane are not verified yet; without a signature AWS answers this.
-            throw Refusal(.missingAuthenticationToken)
+            throw Refusal(.apiConfigurationError, detail: "authorization type \(route.method.authorizationType ?? "none") is not served")
+        }
+    }
+
+    /// An `AWS_IAM` method: the request's SigV4 signature (signing name `execute-api`), then the signer's IAM
+    /// policies, which must allow `execute-api:Invoke` on the method's ARN.
+    private func iamAuthorization(_ request: IncomingRequest, stage: DeployedStage) async throws -> AuthorizerOutput {
+        let principal: Principal
+        switch await backends.callers.authenticate(request) {
+        case .signed(let signer): principal = signer
+        case .unsigned: throw Refusal(.missingAuthenticationToken)
+        case .invalidSignature(let message): throw Refusal(.invalidSignature, message: message)
+        case .invalidSecurityToken: throw Refusal(.invalidSecurityToken)
+        case .expiredSecurityToken: throw Refusal(.expiredSecurityToken)
+        case .unavailable(let reason): throw Refusal(.apiConfigurationError, detail: "credentials: \(reason)")
+        }
+        let methodArn = executeAPIArn(stage, verb: request.httpMethod, path: request.path)
+        var keys: [String: [String]] = [
+            "aws:SourceIp": [request.sourceIp],
+            "aws:CurrentTime": [CivilDate.iso8601(epochSeconds: Int64(request.time.timeIntervalSince1970))],
+            "aws:EpochTime": [String(Int64(request.time.timeIntervalSince1970))],
+            "aws:SecureTransport": ["false"],
+        ]
+        if let agent = request.header("User-Agent") { keys["aws:UserAgent"] = [agent] }
+        let decision = try await backends.callers.authorize(
+            AuthorizationRequest(principal: principal, action: "execute-api:Invoke", resource: methodArn, context: keys, now: request.time)
+        )
+        let refusal = "User: \(principal.arn) is not authorized to perform: execute-api:Invoke on resource: \(methodArn)"
+        switch decision {
+        case .allow: return .iam(principal)
+        case .explicitDeny: throw Refusal(.iamAccessDenied, message: refusal + " with an explicit deny")
+        case .implicitDeny: throw Refusal(.iamAccessDenied, message: refusal)
         }
     }
 

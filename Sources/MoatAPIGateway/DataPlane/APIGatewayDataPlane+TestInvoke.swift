@@ -59,7 +59,7 @@ extension APIGatewayDataPlane {
             if let status = note.integrationStatus { log.add("Received response. Status: \(status), Integration latency: \(note.integrationLatency ?? 0) ms") }
         } catch let refusal as Refusal {
             log.add("Execution failed: \(refusal.response.responseType)")
-            answer = gatewayAnswer(refusal.response, compiled: compiled, request: request)
+            answer = gatewayAnswer(refusal.response, message: refusal.message, compiled: compiled, request: request)
         } catch {
             log.add("Execution failed due to an internal error")
             answer = GatewayAnswer(.apiConfigurationError)

@@ -15,7 +15,7 @@ package struct GatewayAnswer: Sendable {
         self.body = body
     }
 
-    init(_ response: GatewayResponse) {
+    package init(_ response: GatewayResponse) {
         self.init(status: response.status, headers: response.headers, body: response.bodyBytes)
     }
 }
@@ -63,11 +63,15 @@ package final class APIGatewayDataPlane: Sendable {
     /// A request refused by the gateway itself, with the answer it gets.
     struct Refusal: Error {
         let response: GatewayResponse
+        /// The message the answer carries instead of the type's fixed one (a signature's failure, the caller an IAM
+        /// policy refused).
+        let message: String?
         /// Why, for the log, when the cause is the API's configuration rather than the caller (never a value of the
         /// request: templates and bodies may carry secrets).
         let detail: String?
-        init(_ response: GatewayResponse, detail: String? = nil) {
+        init(_ response: GatewayResponse, message: String? = nil, detail: String? = nil) {
             self.response = response
+            self.message = message
             self.detail = detail
         }
     }
@@ -91,9 +95,10 @@ package final class APIGatewayDataPlane: Sendable {
             if request.body.count > settings.maximumBodySize { throw Refusal(.requestTooLarge) }
             answer = try await serve(request, compiled, note: &note)
         } catch let refusal as Refusal {
-            answer = gatewayAnswer(refusal.response, compiled: compiled, request: request)
+            answer = gatewayAnswer(refusal.response, message: refusal.message, compiled: compiled, request: request)
             note.errorType = refusal.response.responseType
-            note.errorMessage = refusal.response.body
+            let message = refusal.message ?? GatewayResponse.message(of: refusal.response)
+            note.errorMessage = message.isEmpty ? nil : message
             if let detail = refusal.detail { logConfigurationError(detail, request: request, restApiId: restApiId, stageName: stageName) }
         } catch {
             answer = GatewayAnswer(.apiConfigurationError)
@@ -125,8 +130,11 @@ package final class APIGatewayDataPlane: Sendable {
     /// A gateway response: API Gateway's default, or the API's customisation of its type (else of `DEFAULT_4XX` or
     /// `DEFAULT_5XX`, whose status, headers and templates apply to every response of their class that is not
     /// customised itself).
-    func gatewayAnswer(_ response: GatewayResponse, compiled: CompiledStage?, request: IncomingRequest) -> GatewayAnswer {
+    func gatewayAnswer(_ response: GatewayResponse, message: String? = nil, compiled: CompiledStage?, request: IncomingRequest)
+        -> GatewayAnswer
+    {
         var answer = GatewayAnswer(response)
+        if let message { answer.body = Array(GatewayResponse.body(of: response, message: message).utf8) }
         guard let customised = compiled?.stage.gatewayResponses, !customised.isEmpty else { return answer }
         guard let chosen = customised[response.responseType] ?? customised[response.status >= 500 ? "DEFAULT_5XX" : "DEFAULT_4XX"] else { return answer }
         // A DEFAULT_4XX/5XX status applies to every response of its class that is not customised itself, as on AWS.
@@ -155,7 +163,7 @@ package final class APIGatewayDataPlane: Sendable {
             ?? templates.sorted(by: { $0.key < $1.key }).first.map({ ($0.key, $0.value) }),
             let stage = compiled?.stage
         {
-            let message = GatewayResponse.message(of: response)
+            let message = message ?? GatewayResponse.message(of: response)
             var quoted = ""
             JSONWriter.quote(message, into: &quoted)
             let context = JSONValue.object([

@@ -6,6 +6,7 @@ struct AccessLogNote: Sendable {
     var resourcePath: String?
     var principalId: String?
     var errorType: String?
+    /// `$context.error.message`: `Unauthorized` of `{"message":"Unauthorized"}`.
     var errorMessage: String?
     var integrationStatus: Int?
     var integrationLatency: Int?
@@ -42,7 +43,7 @@ enum AccessLog {
             "authorizer.principalId": note.principalId,
             "authorizer.latency": note.authorizerLatency.map(String.init),
             "error.responseType": note.errorType,
-            "error.message": note.errorMessage.map(Self.message),
+            "error.message": note.errorMessage,
             "identity.sourceIp": request.sourceIp,
             "identity.userAgent": request.header("User-Agent"),
             "identity.caller": nil,
@@ -68,12 +69,5 @@ enum AccessLog {
         }
         line += rest
         return line
-    }
-
-    /// `{"message":"Unauthorized"}` → `Unauthorized`: what `$context.error.message` holds.
-    private static func message(_ body: String) -> String {
-        guard let document = try? JSONParser.parse(Array(body.utf8)) else { return body }
-        for key in ["message", "Message"] { if case .string(let text)? = document[key] { return text } }
-        return body
     }
 }

@@ -1,22 +1,26 @@
 package import Foundation
 package import MoatCore
 
-/// What the data plane asks of the rest of Moat: functions to invoke, user pools to check tokens against, upstream
-/// HTTP services and the stage's access log. MoatApp wires them to the Lambda, Cognito and Logs domains.
+/// What the data plane asks of the rest of Moat: functions to invoke, user pools to check tokens against, signatures
+/// and IAM policies for `AWS_IAM` methods, upstream HTTP services and the stage's access log. MoatApp wires them to
+/// the Lambda, Cognito, IAM and Logs domains.
 package struct GatewayBackends: Sendable {
     package var functions: any GatewayFunctions
     package var userPools: any GatewayUserPools
+    package var callers: any GatewayCallers
     package var upstream: any GatewayUpstream
     package var accessLog: any GatewayAccessLog
 
     package init(
         functions: any GatewayFunctions,
         userPools: any GatewayUserPools,
+        callers: any GatewayCallers,
         upstream: any GatewayUpstream,
         accessLog: any GatewayAccessLog
     ) {
         self.functions = functions
         self.userPools = userPools
+        self.callers = callers
         self.upstream = upstream
         self.accessLog = accessLog
     }
@@ -124,6 +128,28 @@ package enum UpstreamError: Error, Sendable, Equatable {
     case timedOut
     /// Refused, reset, unresolvable, TLS failure, an answer too large…
     case failed(String)
+}
+
+/// Who signed a request to an `AWS_IAM` method (SigV4 for the signing name `execute-api`), and what IAM lets them do.
+package protocol GatewayCallers: RequestAuthorizing {
+    /// Verifies the request's signature (header or presigned query) over its ``IncomingRequest/rawPath``,
+    /// ``IncomingRequest/rawQuery``, headers and body.
+    func authenticate(_ request: IncomingRequest) async -> CallerAuthentication
+}
+
+/// What the signature of a request to an `AWS_IAM` method established.
+package enum CallerAuthentication: Sendable, Equatable {
+    case signed(Principal)
+    /// No `Authorization` header and no presigned query.
+    case unsigned
+    /// The signature does not verify; the message is AWS's (a mismatch, a skewed or expired time, a wrong scope).
+    case invalidSignature(message: String)
+    /// An access key or session token IAM does not know.
+    case invalidSecurityToken
+    /// Temporary credentials that have expired.
+    case expiredSecurityToken
+    /// The credentials could not be looked up (the database failed): the caller gets a 500.
+    case unavailable(String)
 }
 
 /// A stage's access log: CloudWatch Logs, written in the background.

@@ -1,9 +1,10 @@
+import MoatCore
+
 /// The answers API Gateway gives itself, before or instead of an integration's: its default gateway responses,
 /// byte for byte.
 ///
 /// Each is JSON (`Content-Type: application/json`); most carry `x-amzn-ErrorType`. The caller adds
-/// `x-amzn-RequestId`. Customised gateway responses (PutGatewayResponse) are not built, so these are always the
-/// defaults.
+/// `x-amzn-RequestId`, and applies the API's customisation of the response's type (PutGatewayResponse), if any.
 package enum GatewayResponse: Sendable, CaseIterable {
     /// No resource at the path, or no method for the verb (and an unsigned request to an `AWS_IAM` method).
     case missingAuthenticationToken
@@ -32,6 +33,16 @@ package enum GatewayResponse: Sendable, CaseIterable {
     case authorizerConfigurationError
     /// No request template for the body's content type, and the passthrough behaviour forbids passing it on.
     case unsupportedMediaType
+    /// A request to an `AWS_IAM` method whose signature does not verify: a wrong secret, a changed request, a time
+    /// outside the allowed skew, another region or service in the scope. The body carries the verifier's message.
+    case invalidSignature
+    /// A request to an `AWS_IAM` method signed with an access key or session token IAM does not know.
+    case invalidSecurityToken
+    /// A request to an `AWS_IAM` method signed with temporary credentials that have expired.
+    case expiredSecurityToken
+    /// An `AWS_IAM` caller whose policies do not allow `execute-api:Invoke` on the method; the body's `Message` names
+    /// the caller and the method's ARN.
+    case iamAccessDenied
 
     /// The gateway response type it answers as (what PutGatewayResponse would customise). A malformed proxy
     /// answer is a 502 under `DEFAULT_5XX`: `INTEGRATION_FAILURE` defaults to 504.
@@ -49,13 +60,18 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .accessDenied: "ACCESS_DENIED"
         case .authorizerConfigurationError: "AUTHORIZER_CONFIGURATION_ERROR"
         case .unsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE"
+        case .invalidSignature, .invalidSecurityToken: "INVALID_SIGNATURE"
+        case .expiredSecurityToken: "EXPIRED_TOKEN"
+        case .iamAccessDenied: "ACCESS_DENIED"
         }
     }
 
     /// The HTTP status.
     package var status: Int {
         switch self {
-        case .missingAuthenticationToken, .explicitDeny, .forbidden, .accessDenied: 403
+        case .missingAuthenticationToken, .explicitDeny, .forbidden, .accessDenied, .invalidSignature, .invalidSecurityToken,
+            .expiredSecurityToken, .iamAccessDenied:
+            403
         case .unauthorized, .expiredToken: 401
         case .throttled: 429
         case .badIntegrationResponse: 502
@@ -82,6 +98,22 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .accessDenied: #"{"Message":"User is not authorized to access this resource"}"#
         case .authorizerConfigurationError: #"{"message": null}"#
         case .unsupportedMediaType: #"{"message": "Unsupported Media Type"}"#
+        case .invalidSignature, .invalidSecurityToken, .expiredSecurityToken, .iamAccessDenied: Self.body(of: self, message: Self.message(of: self))
+        }
+    }
+
+    /// The body of a response whose message depends on the request (a signature's failure, the caller refused),
+    /// in the member AWS writes it under: `Message` for authorization refusals, `message` otherwise.
+    package static func body(of response: GatewayResponse, message: String) -> String {
+        var text = ""
+        JSONWriter.write(.object([(response.capitalisesMessage ? "Message" : "message", .string(message))]), into: &text)
+        return text
+    }
+
+    private var capitalisesMessage: Bool {
+        switch self {
+        case .explicitDeny, .accessDenied, .iamAccessDenied: true
+        default: false
         }
     }
 
@@ -94,6 +126,10 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .forbidden: "ForbiddenException"
         case .authorizerConfigurationError: "AuthorizerConfigurationException"
         case .unsupportedMediaType: "UnsupportedMediaTypeException"
+        case .invalidSignature: "InvalidSignatureException"
+        case .invalidSecurityToken: "UnrecognizedClientException"
+        case .expiredSecurityToken: "ExpiredTokenException"
+        case .iamAccessDenied: "AccessDeniedException"
         case .badIntegrationResponse, .apiConfigurationError: "InternalServerErrorException"
         case .throttled, .integrationTimeout, .requestTooLarge: nil
         }
@@ -121,6 +157,12 @@ package enum GatewayResponse: Sendable, CaseIterable {
         case .forbidden: "Forbidden"
         case .authorizerConfigurationError: ""
         case .unsupportedMediaType: "Unsupported Media Type"
+        case .invalidSignature:
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key "
+                + "and signing method. Consult the service documentation for details."
+        case .invalidSecurityToken: "The security token included in the request is invalid."
+        case .expiredSecurityToken: "The security token included in the request is expired"
+        case .iamAccessDenied: "User is not authorized to access this resource"
         }
     }
 

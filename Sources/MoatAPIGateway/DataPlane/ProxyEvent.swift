@@ -21,6 +21,11 @@ package struct IncomingRequest: Sendable {
     /// The host the request named, `abc123defg.execute-api.us-east-1.amazonaws.com`.
     package var domainName: String
     package var protocolVersion: String
+    /// The path as the client sent it, from the URL's start (`/restapis/…/_user_request_/pets` or `/dev/pets`),
+    /// still percent-encoded: what a SigV4 signature of an `AWS_IAM` method covers.
+    package var rawPath: String
+    /// The query as the client sent it, still encoded (empty without one).
+    package var rawQuery: String
 
     package init(
         httpMethod: String,
@@ -33,8 +38,12 @@ package struct IncomingRequest: Sendable {
         extendedRequestId: String,
         time: Date,
         domainName: String,
-        protocolVersion: String = "HTTP/1.1"
+        protocolVersion: String = "HTTP/1.1",
+        rawPath: String? = nil,
+        rawQuery: String = ""
     ) {
+        self.rawPath = rawPath ?? path
+        self.rawQuery = rawQuery
         self.httpMethod = httpMethod
         self.path = path
         self.headers = headers
@@ -63,6 +72,8 @@ package enum AuthorizerOutput: Sendable, Equatable {
     /// A `TOKEN` or `REQUEST` Lambda authorizer: its `principalId`, its `context` object (string, number and
     /// boolean values) and how long it took in milliseconds.
     case lambda(principalId: String, context: JSONValue?, integrationLatency: Int)
+    /// An `AWS_IAM` method: who signed (`requestContext.identity`; the event has no `authorizer` member).
+    case iam(Principal)
 }
 
 /// The event API Gateway sends an `AWS_PROXY` Lambda integration of a REST API (payload format 1.0).
@@ -103,6 +114,8 @@ package enum ProxyEvent {
             }
         }
 
+        var signer: Principal?
+        if case .iam(let principal) = authorizer { signer = principal }
         var context: [(key: String, value: JSONValue)] = [("resourceId", .string(route.resourceId))]
         if let authorizer = authorizerValue(authorizer) { context.append(("authorizer", authorizer)) }
         let epochMilliseconds = Int64((request.time.timeIntervalSince1970 * 1000).rounded(.down))
@@ -122,17 +135,17 @@ package enum ProxyEvent {
                 "identity",
                 .object([
                     ("cognitoIdentityPoolId", .null),
-                    ("accountId", .null),
+                    ("accountId", signer.map { .string($0.accountId) } ?? .null),
                     ("cognitoIdentityId", .null),
-                    ("caller", .null),
+                    ("caller", signer.map { .string($0.userId) } ?? .null),
                     ("sourceIp", .string(request.sourceIp)),
                     ("principalOrgId", .null),
-                    ("accessKey", .null),
+                    ("accessKey", signer.map { .string($0.accessKeyId) } ?? .null),
                     ("cognitoAuthenticationType", .null),
                     ("cognitoAuthenticationProvider", .null),
-                    ("userArn", .null),
+                    ("userArn", signer.map { .string($0.arn) } ?? .null),
                     ("userAgent", request.header("User-Agent").map(JSONValue.string) ?? .null),
-                    ("user", .null),
+                    ("user", signer.map { .string($0.userId) } ?? .null),
                 ])
             ),
             ("domainName", .string(request.domainName)),
@@ -193,7 +206,7 @@ package enum ProxyEvent {
 
     private static func authorizerValue(_ authorizer: AuthorizerOutput) -> JSONValue? {
         switch authorizer {
-        case .none:
+        case .none, .iam:
             return nil
         case .cognitoUserPools(let claims):
             let members = (claims.members ?? []).compactMap { member -> (key: String, value: JSONValue)? in
