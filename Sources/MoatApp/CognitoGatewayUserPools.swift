@@ -18,7 +18,7 @@ final class CognitoGatewayUserPools: GatewayUserPools {
     init(cognito: CognitoDomain) { self.cognito = cognito }
 
     func verify(token: String, userPoolArns: [String], scopes: [String], now: Date) async -> UserPoolVerdict {
-        guard let issuer = Self.unverifiedIssuer(token),
+        guard let issuer = CognitoTokenVerifier.unverifiedIssuer(of: token),
             let poolId = userPoolArns.lazy.compactMap(Self.poolId).first(where: { self.cognito.issuer(poolId: $0) == issuer })
         else { return .unauthorized }
         do {
@@ -50,18 +50,6 @@ final class CognitoGatewayUserPools: GatewayUserPools {
         guard let marker = arn.range(of: ":userpool/") else { return nil }
         let id = arn[marker.upperBound...]
         return id.isEmpty ? nil : String(id)
-    }
-
-    /// The `iss` of a token, read before anything is verified, only to choose the pool whose keys verify it.
-    static func unverifiedIssuer(_ token: String) -> String? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[1].utf8.count <= 16_384 else { return nil }
-        var text = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.utf8.count % 4 != 0 { text += "=" }
-        guard let payload = Data(base64Encoded: text), case .string(let issuer)? = (try? JSONParser.parse(Array(payload)))?["iss"] else {
-            return nil
-        }
-        return issuer
     }
 }
 

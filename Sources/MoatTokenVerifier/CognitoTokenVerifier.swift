@@ -115,6 +115,18 @@ public struct CognitoTokenVerifier: Sendable {
         return verified
     }
 
+    /// The `iss` claim of a token, read without verifying anything: only to choose which pool's verifier to ask, when
+    /// a service accepts the tokens of several pools. Nil for what is not a JWT with a string `iss`.
+    public static func unverifiedIssuer(of token: String) -> String? {
+        let bytes = token.utf8
+        guard bytes.count <= maximumTokenSize, let first = bytes.firstIndex(of: UInt8(ascii: ".")) else { return nil }
+        let rest = bytes[bytes.index(after: first)...]
+        guard let second = rest.firstIndex(of: UInt8(ascii: ".")), let payload = JWTBase64URL.decode(rest[..<second]),
+            case .string(let issuer)? = (try? JSONParser.parse(payload, rejectsDuplicateKeys: true))?["iss"]
+        else { return nil }
+        return issuer
+    }
+
     /// Every check but the scopes, in order: structure, header, key, signature, payload, issuer, use, expiry, issue
     /// time, client.
     private func verifyUncached(_ bytes: [UInt8], now: Date) async throws(TokenVerificationError) -> VerifiedToken {

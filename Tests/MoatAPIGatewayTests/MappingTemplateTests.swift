@@ -36,6 +36,14 @@ struct MappingTemplateTests {
 
     // MARK: - AWS's examples
 
+    @Test("Only a template that names context can read $context")
+    func readsContext() throws {
+        #expect(try MappingTemplate(#"{"statusCode": 200}"#).readsContext == false)
+        #expect(try MappingTemplate(#"{"id": "$input.params('id')"}"#).readsContext == false)
+        #expect(try MappingTemplate(#"{"stage": "$context.stage"}"#).readsContext)
+        #expect(try MappingTemplate(#"#set($c = ${context.requestId})$c"#).readsContext)
+    }
+
     @Test("The pets example of the developer guide renders as documented")
     func petsExample() throws {
         let template = """

@@ -25,6 +25,18 @@ import Testing
         )
     }
 
+    @Test func theUnverifiedIssuerChoosesAPoolWithoutTrustingIt() throws {
+        let token = try TestKey.pool.sign(Claims.id())
+        #expect(CognitoTokenVerifier.unverifiedIssuer(of: token) == Claims.issuer)
+        let forged = try TestKey.otherPool.sign(header: .object([("alg", .string("none"))]), claims: Claims.id())
+        #expect(CognitoTokenVerifier.unverifiedIssuer(of: forged) == Claims.issuer)  // read, not believed
+        for garbage in ["", "a.b", "not a token", "x.!!!.y", TestKey.encode(.object([("iss", .number("1"))])) + ".e30.x"] {
+            #expect(CognitoTokenVerifier.unverifiedIssuer(of: garbage) == nil)
+        }
+        let withoutIssuer = try TestKey.pool.sign(.object([("sub", .string("s"))]))
+        #expect(CognitoTokenVerifier.unverifiedIssuer(of: withoutIssuer) == nil)
+    }
+
     @Test func anIDTokenAsMoatIssuesItVerifies() async throws {
         let token = try TestKey.pool.sign(Claims.id())
         let verified = try await verifier(tokenUse: .id, clientIds: [Claims.client]).verify(token, now: now)

@@ -68,11 +68,11 @@ extension APIGatewayDataPlane {
         -> AuthorizerOutput
     {
         let header = authorizer.identitySource?.dropPrefix("method.request.header.") ?? "Authorization"
-        guard var token = request.header(header)?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+        guard var token = request.header(header)?.trimmingASCIIWhitespace(), !token.isEmpty else {
             throw Refusal(.unauthorized)
         }
-        if token.count > 7, token.prefix(7).lowercased() == "bearer " { token = String(token.dropFirst(7)) }
-        switch await backends.userPools.verify(token: token, userPoolArns: authorizer.providerARNs ?? [], scopes: scopes, now: request.time) {
+        if token.utf8.count > 7, token.prefix(7).equalsIgnoringASCIICase("bearer ") { token = token.dropFirst(7) }
+        switch await backends.userPools.verify(token: String(token), userPoolArns: authorizer.providerARNs ?? [], scopes: scopes, now: request.time) {
         case .verified(let claims): return .cognitoUserPools(claims: claims)
         case .expired: throw Refusal(.expiredToken)
         case .unauthorized: throw Refusal(.unauthorized)

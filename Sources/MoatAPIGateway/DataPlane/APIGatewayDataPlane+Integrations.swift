@@ -37,7 +37,7 @@ extension APIGatewayDataPlane {
         do {
             let response = try ProxyResponse.parse(answer.payload, functionError: answer.functionError, decodesBase64: decodes)
             var headers = response.headers
-            if !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+            if !headers.contains(where: { $0.name.equalsIgnoringASCIICase("Content-Type") }) {
                 headers.insert(("Content-Type", "application/json"), at: 0)
             }
             return GatewayAnswer(status: response.statusCode, headers: headers, body: response.body)
@@ -157,7 +157,7 @@ extension APIGatewayDataPlane {
                 query.removeAll { $0.name == name }
                 query.append((name, value))
             } else if let name = target.dropPrefix("integration.request.header.") {
-                headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+                headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
                 headers.append((name, value))
             }
         }
@@ -220,7 +220,7 @@ extension APIGatewayDataPlane {
             }
         }
         guard !source.isEmpty else { return nil }
-        let output = try render(source, exchange.templateInput(body: exchange.request.body))
+        let output = try render(source, exchange, body: exchange.request.body)
         return Array(output.body.utf8)
     }
 
@@ -250,16 +250,16 @@ extension APIGatewayDataPlane {
         {
             contentType = type
             if !source.isEmpty {
-                let rendered = try render(source, exchange.templateInput(body: body))
+                let rendered = try render(source, exchange, body: body)
                 output = Array(rendered.body.utf8)
                 if let override = rendered.statusOverride { status = override }
                 for (name, value) in rendered.headerOverrides {
-                    headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+                    headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
                     headers.append((name, value))
                 }
             }
         }
-        if !headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+        if !headers.contains(where: { $0.name.equalsIgnoringASCIICase("Content-Type") }) {
             headers.insert(("Content-Type", contentType), at: 0)
         }
         return GatewayAnswer(status: status, headers: headers, body: output)
@@ -278,9 +278,10 @@ extension APIGatewayDataPlane {
         return responses.first { ($0.selectionPattern ?? "").isEmpty }
     }
 
-    private func render(_ source: String, _ input: MappingTemplateInput) throws -> MappingTemplateOutput {
+    private func render(_ source: String, _ exchange: Exchange, body: [UInt8]) throws -> MappingTemplateOutput {
         do {
-            return try templateCache.template(source).render(input)
+            let template = try templateCache.template(source)
+            return try template.render(exchange.templateInput(body: body, withContext: template.readsContext))
         } catch {
             throw Refusal(.apiConfigurationError, detail: "mapping template: \(error)")
         }

@@ -154,7 +154,7 @@ package final class APIGatewayDataPlane: Sendable {
                 value = nil
             }
             if let value {
-                answer.headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+                answer.headers.removeAll { $0.name.equalsIgnoringASCIICase(name) }
                 answer.headers.append((name, value))
             }
         }
@@ -180,7 +180,7 @@ package final class APIGatewayDataPlane: Sendable {
             )
             if let rendered = try? templateCache.template(source).render(input) {
                 answer.body = Array(rendered.body.utf8)
-                answer.headers.removeAll { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }
+                answer.headers.removeAll { $0.name.equalsIgnoringASCIICase("Content-Type") }
                 answer.headers.insert(("Content-Type", type), at: 0)
             }
         }

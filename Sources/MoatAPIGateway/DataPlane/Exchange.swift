@@ -30,13 +30,14 @@ struct Exchange: Sendable {
     }
 
     /// The input of the method's mapping templates.
-    func templateInput(body: [UInt8]) -> MappingTemplateInput {
+    /// - Parameter withContext: false when the template cannot read `$context`, which is then left empty.
+    func templateInput(body: [UInt8], withContext: Bool = true) -> MappingTemplateInput {
         MappingTemplateInput(
             body: body,
             pathParameters: route.orderedPathParameters,
             queryString: request.query,
             headers: request.headers,
-            context: requestContext(),
+            context: withContext ? requestContext() : .object([]),
             stageVariables: stage.variables
         )
     }
@@ -64,7 +65,7 @@ struct Exchange: Sendable {
         }
         if let name = source.dropPrefix("method.request.header.") { return request.header(name) }
         if let name = source.dropPrefix("method.request.multivalueheader.") {
-            let values = request.headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+            let values = request.headers.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
             return values.isEmpty ? nil : values.joined(separator: ",")
         }
         if source == "method.request.body" { return String(decoding: request.body, as: UTF8.self) }
@@ -77,10 +78,10 @@ struct Exchange: Sendable {
     func responseParameter(_ source: String, headers: [(name: String, value: String)], body: [UInt8]) -> String? {
         if let literal = Self.literal(source) { return literal }
         if let name = source.dropPrefix("integration.response.header.") {
-            return headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+            return headers.last { $0.name.equalsIgnoringASCIICase(name) }?.value
         }
         if let name = source.dropPrefix("integration.response.multivalueheader.") {
-            let values = headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+            let values = headers.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
             return values.isEmpty ? nil : values.joined(separator: ",")
         }
         if source == "integration.response.body" { return String(decoding: body, as: UTF8.self) }

@@ -59,7 +59,7 @@ package struct IncomingRequest: Sendable {
 
     /// The last value of a header, its name compared case-insensitively.
     package func header(_ name: String) -> String? {
-        headers.last { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.last { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 }
 

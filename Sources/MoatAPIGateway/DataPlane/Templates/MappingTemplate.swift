@@ -16,6 +16,10 @@ package struct MappingTemplate: Sendable {
 
     let nodes: [TemplateNode]
     let macros: [String: TemplateMacro]
+    /// Whether the source mentions `context` at all: a template that cannot read `$context` need not be given it
+    /// (building it is most of the work of rendering a short template). Velocity names a variable only literally, so
+    /// a template without the word cannot reach it.
+    package let readsContext: Bool
     /// For the line and column of rendering errors.
     let sourceMap: SourceMap
 
@@ -34,6 +38,7 @@ package struct MappingTemplate: Sendable {
         var parser = TemplateParser(source: bytes, sourceMap: sourceMap)
         nodes = try parser.parseDocument()
         macros = parser.macros
+        readsContext = source.contains("context")
         self.sourceMap = sourceMap
     }
 
