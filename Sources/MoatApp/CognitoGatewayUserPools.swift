@@ -18,9 +18,7 @@ final class CognitoGatewayUserPools: GatewayUserPools {
     init(cognito: CognitoDomain) { self.cognito = cognito }
 
     func verify(token: String, userPoolArns: [String], scopes: [String], now: Date) async -> UserPoolVerdict {
-        guard let issuer = CognitoTokenVerifier.unverifiedIssuer(of: token),
-            let poolId = userPoolArns.lazy.compactMap(Self.poolId).first(where: { self.cognito.issuer(poolId: $0) == issuer })
-        else { return .unauthorized }
+        guard let poolId = pool(of: token, among: userPoolArns) else { return .unauthorized }
         do {
             // A deleted pool's tokens stop working at once, even those the verifier remembers.
             guard try await cognito.poolExists(poolId) else { return .unauthorized }
@@ -32,6 +30,15 @@ final class CognitoGatewayUserPools: GatewayUserPools {
         } catch {
             return .unauthorized
         }
+    }
+
+    /// The pool whose verifier is asked: the authorizer's one pool, or among several the one the token's (unverified)
+    /// issuer names. A token of any other pool then fails that verifier's checks.
+    private func pool(of token: String, among userPoolArns: [String]) -> String? {
+        let poolIds = userPoolArns.compactMap(Self.poolId)
+        if poolIds.count == 1 { return poolIds[0] }
+        guard let issuer = CognitoTokenVerifier.unverifiedIssuer(of: token) else { return nil }
+        return poolIds.first { cognito.issuer(poolId: $0) == issuer }
     }
 
     private func verifier(_ poolId: String) -> CognitoTokenVerifier {

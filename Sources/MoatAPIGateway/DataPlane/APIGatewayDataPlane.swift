@@ -198,16 +198,8 @@ package final class APIGatewayDataPlane: Sendable {
             throw Refusal(.missingAuthenticationToken)
         }
         note.resourcePath = route.resourcePath
-        let setting = compiled.stage.settings(resourcePath: route.resourcePath, httpMethod: route.methodKey)
-        let bucket = TokenBuckets.key(restApiId: compiled.stage.restApiId, stageName: compiled.stage.stageName, methodSettingsKey: route.methodSettingsKey)
-        guard
-            buckets.tryTake(
-                key: bucket,
-                rate: setting.throttlingRateLimit ?? 10_000,
-                burst: setting.throttlingBurstLimit ?? 5_000,
-                now: .now
-            )
-        else { throw Refusal(.throttled) }
+        let throttle = compiled.throttle(for: route)
+        guard buckets.tryTake(key: throttle.bucket, rate: throttle.rate, burst: throttle.burst, now: .now) else { throw Refusal(.throttled) }
         let authorizer = try await authorize(request, route: route, compiled: compiled, note: &note)
         // API keys and usage plans are not built: no key can be valid, so a method that requires one refuses every call.
         if route.method.apiKeyRequired == true { throw Refusal(.forbidden) }
@@ -247,7 +239,7 @@ package final class APIGatewayDataPlane: Sendable {
     /// An X-Ray style trace id: the request's time and 96 bits of its request id.
     static func traceId(_ request: IncomingRequest) -> String {
         let seconds = String(Int(request.time.timeIntervalSince1970), radix: 16)
-        let random = request.requestId.replacingOccurrences(of: "-", with: "").prefix(24)
+        let random = String(request.requestId.filter { $0 != "-" }.prefix(24))
         return "Root=1-\(seconds)-\(random)"
     }
 }

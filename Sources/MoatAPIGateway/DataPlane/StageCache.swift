@@ -9,6 +9,26 @@ struct CompiledStage: Sendable {
     let router: StageRouter
     let authorizers: [String: APIGateway.Authorizer]
     let binaryMediaTypes: BinaryMediaTypes
+    /// Each method's throttling, by ``throttleKey(resourceId:methodKey:)``: worked out once, not per request.
+    private let throttles: [String: MethodThrottle]
+
+    /// A method's rate and burst (its settings, else the stage's `*/*`, else API Gateway's defaults) and the key of
+    /// its token bucket.
+    struct MethodThrottle: Sendable {
+        let rate: Double
+        let burst: Int
+        let bucket: String
+
+        init(stage: DeployedStage, resourcePath: String, methodKey: String) {
+            let setting = stage.settings(resourcePath: resourcePath, httpMethod: methodKey)
+            rate = setting.throttlingRateLimit ?? 10_000
+            burst = setting.throttlingBurstLimit ?? 5_000
+            bucket = TokenBuckets.key(
+                restApiId: stage.restApiId, stageName: stage.stageName,
+                methodSettingsKey: MethodSettingsKey.key(resourcePath: resourcePath, httpMethod: methodKey)
+            )
+        }
+    }
 
     init(_ stage: DeployedStage) {
         self.stage = stage
@@ -17,7 +37,24 @@ struct CompiledStage: Sendable {
         for authorizer in stage.authorizers { if let id = authorizer.id { authorizers[id] = authorizer } }
         self.authorizers = authorizers
         binaryMediaTypes = BinaryMediaTypes(stage.binaryMediaTypes)
+        var throttles: [String: MethodThrottle] = [:]
+        for resource in stage.resources {
+            guard let id = resource.id, let path = resource.path else { continue }
+            for methodKey in (resource.resourceMethods ?? [:]).keys {
+                throttles[Self.throttleKey(resourceId: id, methodKey: methodKey)] = MethodThrottle(
+                    stage: stage, resourcePath: path, methodKey: methodKey)
+            }
+        }
+        self.throttles = throttles
     }
+
+    /// The throttling of the method a request was routed to.
+    func throttle(for route: MatchedRoute) -> MethodThrottle {
+        throttles[Self.throttleKey(resourceId: route.resourceId, methodKey: route.methodKey)]
+            ?? MethodThrottle(stage: stage, resourcePath: route.resourcePath, methodKey: route.methodKey)
+    }
+
+    private static func throttleKey(resourceId: String, methodKey: String) -> String { resourceId + " " + methodKey }
 }
 
 /// The stages this node served lately, so that a request costs no database read.

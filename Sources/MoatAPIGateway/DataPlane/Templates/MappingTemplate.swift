@@ -20,6 +20,9 @@ package struct MappingTemplate: Sendable {
     /// (building it is most of the work of rendering a short template). Velocity names a variable only literally, so
     /// a template without the word cannot reach it.
     package let readsContext: Bool
+    /// The whole output when the template is text alone (`{"statusCode": 200}`): it renders to itself, whatever the
+    /// input, with no override set.
+    let constantText: String?
     /// For the line and column of rendering errors.
     let sourceMap: SourceMap
 
@@ -39,6 +42,7 @@ package struct MappingTemplate: Sendable {
         nodes = try parser.parseDocument()
         macros = parser.macros
         readsContext = source.contains("context")
+        constantText = nodes.count <= 1 && macros.isEmpty ? Self.text(of: nodes) : nil
         self.sourceMap = sourceMap
     }
 
@@ -55,8 +59,15 @@ package struct MappingTemplate: Sendable {
         _ input: MappingTemplateInput,
         limits: MappingTemplateLimits = MappingTemplateLimits()
     ) throws(MappingTemplateError) -> MappingTemplateOutput {
+        if let constantText, constantText.utf8.count <= limits.maximumOutputBytes { return MappingTemplateOutput(body: constantText) }
         var renderer = TemplateRenderer(template: self, input: input, limits: limits)
         return try renderer.run()
+    }
+
+    private static func text(of nodes: [TemplateNode]) -> String? {
+        guard let node = nodes.first else { return "" }
+        if case .text(let text) = node { return text }
+        return nil
     }
 }
 
