@@ -100,7 +100,7 @@ public struct MoatResponder: HTTPResponder {
             query: FormEncoding.parse(Substring(request.uri.query ?? "")).map { (name: $0.0, value: $0.1) },
             body: Array(buffer: body),
             sourceIp: context.sourceIp,
-            requestId: UUID().uuidString.lowercased(),
+            requestId: RequestId.make(),
             extendedRequestId: StageTarget.extendedRequestId(),
             time: Date(),
             domainName: target.domainName,

@@ -23,12 +23,15 @@ struct StageTarget: Equatable {
             self.init(restApiId: String(labels[0]), stageName: String(stage), path: String(rest), domainName: host)
             return
         }
-        guard path.hasPrefix("/restapis/"), let marker = path.range(of: "/_user_request_") else { return nil }
-        let parts = path[path.index(path.startIndex, offsetBy: "/restapis/".count)..<marker.lowerBound].split(separator: "/")
-        guard parts.count == 2 else { return nil }
-        let rest = path[marker.upperBound...]
-        guard rest.isEmpty || rest.hasPrefix("/") else { return nil }
-        self.init(restApiId: String(parts[0]), stageName: String(parts[1]), path: String(rest), domainName: host)
+        // `/restapis/{id}/{stage}/_user_request_{rest}`, read segment by segment (no substring search per request).
+        guard path.hasPrefix("/restapis/") else { return nil }
+        let segments = path.utf8.dropFirst("/restapis/".utf8.count).split(
+            separator: UInt8(ascii: "/"), maxSplits: 3, omittingEmptySubsequences: false)
+        guard segments.count >= 3, !segments[0].isEmpty, !segments[1].isEmpty else { return nil }
+        let marker = segments[2]
+        guard marker.elementsEqual("_user_request_".utf8) else { return nil }
+        let rest = segments.count == 4 ? "/" + String(Substring(segments[3])) : ""
+        self.init(restApiId: String(Substring(segments[0])), stageName: String(Substring(segments[1])), path: rest, domainName: host)
     }
 
     private init(restApiId: String, stageName: String, path: String, domainName: String) {
@@ -38,10 +41,11 @@ struct StageTarget: Equatable {
         self.domainName = domainName
     }
 
-    /// An `x-amz-apigw-id` like API Gateway's: 16 characters of base64 over 11 random bytes.
+    /// An `x-amz-apigw-id` like API Gateway's: 16 characters of base64 over 11 random bytes (two reads of the system
+    /// generator, not one per byte).
     static func extendedRequestId() -> String {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        var random: (UInt64, UInt64) = (generator.next(), generator.next())
+        return withUnsafeBytes(of: &random) { Data($0.prefix(11)).base64EncodedString() }
     }
 }

@@ -239,7 +239,7 @@ package final class APIGatewayDataPlane: Sendable {
     /// An X-Ray style trace id: the request's time and 96 bits of its request id.
     static func traceId(_ request: IncomingRequest) -> String {
         let seconds = String(Int(request.time.timeIntervalSince1970), radix: 16)
-        let random = String(request.requestId.filter { $0 != "-" }.prefix(24))
+        let random = String(decoding: request.requestId.utf8.lazy.filter { $0 != UInt8(ascii: "-") }.prefix(24), as: UTF8.self)
         return "Root=1-\(seconds)-\(random)"
     }
 }

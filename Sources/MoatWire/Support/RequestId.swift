@@ -2,8 +2,8 @@
 ///
 /// Foundation's `UUID()` reads `/dev/urandom` through a file each time on Linux; the system generator does not,
 /// and the text is written in place.
-enum RequestId {
-    static func make() -> String {
+package enum RequestId {
+    package static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes: (UInt64, UInt64) = (generator.next(), generator.next())
         return withUnsafeBytes(of: &bytes) { random in
