@@ -54,8 +54,8 @@ final class CognitoGatewayUserPools: GatewayUserPools {
 
     /// `arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID` → `POOL_ID`.
     static func poolId(_ arn: String) -> String? {
-        guard let marker = arn.range(of: ":userpool/") else { return nil }
-        let id = arn[marker.upperBound...]
+        guard let slash = arn.lastIndex(of: "/"), arn[..<slash].hasSuffix(":userpool") else { return nil }
+        let id = arn[arn.index(after: slash)...]
         return id.isEmpty ? nil : String(id)
     }
 }

@@ -24,3 +24,14 @@ struct StageTargetTests {
         #expect(StageTarget(authority: "127.0.0.1", path: "/restapis/a1b2c3/resources") == nil)
     }
 }
+
+@Suite("Cognito authorizer wiring")
+struct CognitoGatewayUserPoolsTests {
+    @Test("A provider ARN names its pool; anything else names none")
+    func poolIds() {
+        #expect(CognitoGatewayUserPools.poolId("arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_AbC123") == "us-east-1_AbC123")
+        #expect(CognitoGatewayUserPools.poolId("arn:aws:cognito-idp:us-east-1:000000000000:userpool/") == nil)
+        #expect(CognitoGatewayUserPools.poolId("arn:aws:cognito-idp:us-east-1:000000000000:identitypool/x") == nil)
+        #expect(CognitoGatewayUserPools.poolId("us-east-1_AbC123") == nil)
+    }
+}

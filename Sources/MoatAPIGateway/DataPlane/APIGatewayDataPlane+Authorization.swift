@@ -71,7 +71,7 @@ extension APIGatewayDataPlane {
         guard var token = request.header(header)?.trimmingASCIIWhitespace(), !token.isEmpty else {
             throw Refusal(.unauthorized)
         }
-        if token.utf8.count > 7, token.prefix(7).equalsIgnoringASCIICase("bearer ") { token = token.dropFirst(7) }
+        if token.hasPrefixIgnoringASCIICase("bearer "), token.utf8.count > 7 { token = token.dropFirst(7) }
         switch await backends.userPools.verify(token: String(token), userPoolArns: authorizer.providerARNs ?? [], scopes: scopes, now: request.time) {
         case .verified(let claims): return .cognitoUserPools(claims: claims)
         case .expired: throw Refusal(.expiredToken)
