@@ -7,10 +7,14 @@
 # With --cognito it runs Benchmarks/cognito.py (Moat's Cognito sign-in calls against moto's server, in the same run,
 # and against RSA and PBKDF2 floors), after installing moto (Benchmarks/requirements-cognito.txt) into a venv of its
 # own, MOAT_BENCH_MOTO_VENV (default .build/moto-venv); it rewrites only the Cognito section of Benchmarks/RESULTS.md.
+# With --gateway it runs Benchmarks/gateway.py (a deployed stage's MOCK routes, open and behind a Cognito authorizer,
+# against Moat's own health route; a Lambda proxy route against direct Invoke); it rewrites only the API Gateway
+# section of Benchmarks/RESULTS.md.
 #
 # Usage: Benchmarks/run.sh [bench.py options]                (Benchmarks/run.sh --help lists them)
 #        Benchmarks/run.sh --lambda [lambda.py options]      (Benchmarks/run.sh --lambda --help lists them)
 #        Benchmarks/run.sh --cognito [cognito.py options]    (Benchmarks/run.sh --cognito --help lists them)
+#        Benchmarks/run.sh --gateway [gateway.py options]    (Benchmarks/run.sh --gateway --help lists them)
 # Which binary (the first that applies):
 #   MOAT_BINARY=path          benchmark this executable; MOAT_BENCH_SOURCE (text) and MOAT_BENCH_SOURCE_COMMIT (a
 #                             commit) say what it was built from, for RESULTS.md
@@ -42,10 +46,10 @@ python="$("$repo/scripts/conformance-venv.sh" | tail -n 1)"
 script="bench.py"
 arguments=()
 for argument in "$@"; do
-    if [[ "$argument" == "--lambda" || "$argument" == "--cognito" ]]; then
-        chosen="$([[ "$argument" == "--lambda" ]] && echo lambda.py || echo cognito.py)"
+    if [[ "$argument" == "--lambda" || "$argument" == "--cognito" || "$argument" == "--gateway" ]]; then
+        chosen="${argument#--}.py"
         if [[ "$script" != "bench.py" && "$script" != "$chosen" ]]; then
-            echo "--lambda and --cognito are separate benchmarks: give one" >&2
+            echo "--lambda, --cognito and --gateway are separate benchmarks: give one" >&2
             exit 1
         fi
         script="$chosen"
@@ -145,6 +149,7 @@ else
 fi
 [[ "$script" == "lambda.py" ]] && invocation+=" --lambda"
 [[ "$script" == "cognito.py" ]] && invocation+=" --cognito"
+[[ "$script" == "gateway.py" ]] && invocation+=" --gateway"
 [[ $# -gt 0 ]] && invocation+=" $*"
 source_args=(--invocation "$invocation")
 [[ -n "$commit" ]] && source_args+=(--commit "$commit")
